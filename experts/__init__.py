@@ -1,0 +1,1 @@
+"""posttrain experts: one registered ExpertSpec per domain, plus the built-in domain datasets and tools."""

@@ -1,0 +1,1 @@
+"""posttrain pipeline: configs, rollout engine, stages, orchestration and CLI."""

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Idempotent setup: creates .venv, installs posttrain with the right profile,
+# repairs the torchvision/torchaudio/torchcodec breakage, installs the sandbox's
+# isolation layer (bubblewrap). Re-running is a no-op when nothing changed.
+#
+#   scripts/setup.sh            # auto profile: gpu if nvidia-smi works, else cpu
+#   PROFILE=gpu scripts/setup.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+VENV=${VENV:-.venv}
+PY=${PYTHON:-python3}
+if [ -z "${PROFILE:-}" ]; then
+  if command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi -L >/dev/null 2>&1; then PROFILE=gpu; else PROFILE=cpu; fi
+fi
+
+# System packages: bubblewrap isolates untrusted code (rewards/sandbox.py).
+if ! command -v bwrap >/dev/null 2>&1 || ! command -v setpriv >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "[setup] installing bubblewrap (sandbox isolation)"
+    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap util-linux >/dev/null
+  else
+    echo "[setup] WARNING: bubblewrap not found and cannot apt-get it; the sandbox falls back to rlimits only" >&2
+  fi
+fi
+
+stamp="$VENV/.posttrain-setup-$PROFILE"
+want=$(cat pyproject.toml scripts/setup.sh | sha256sum | cut -c1-16)
+if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+  exit 0
+fi
+[ -x "$VENV/bin/python" ] || "$PY" -m venv "$VENV"
+echo "[setup] installing posttrain ($PROFILE profile) into $VENV"
+"$VENV/bin/pip" install -q --upgrade pip
+"$VENV/bin/pip" install -q -e ".[$PROFILE,test]"
+# pip pulls torchvision/torchaudio/torchcodec builds that do not match torch and break
+# `import transformers` model classes. Text models need none of them.
+"$VENV/bin/pip" uninstall -y -q torchvision torchaudio torchcodec 2>/dev/null || true
+"$VENV/bin/python" -c "import torch, transformers, trl, vllm, ray; print('[setup] ok: torch', torch.__version__, 'transformers', transformers.__version__, 'trl', trl.__version__, 'vllm', vllm.__version__, 'ray', ray.__version__)"
+echo "$want" > "$stamp"
