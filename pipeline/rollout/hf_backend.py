@@ -1,0 +1,73 @@
+"""HF ``generate`` rollout backend: the fallback when vLLM is absent, and the reference in tests.
+
+Logprobs are the raw model distribution (log-softmax of unprocessed logits), which is
+what vLLM returns by default, so the two backends report comparable numbers.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from .base import RolloutEngine, Sample, SamplingConfig
+
+
+class HFEngine(RolloutEngine):
+    name = "hf"
+
+    def __init__(self, model_path: str, dtype: str = "float32", seed: int = 0, batch_size: int = 16,
+                 model: Any = None, **_: Any):
+        import torch
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+
+        tok = AutoTokenizer.from_pretrained(model_path)
+        super().__init__(model_path, tok)
+        torch_dtype = getattr(torch, dtype) if dtype != "auto" else torch.float32
+        self.model = model if model is not None else AutoModelForCausalLM.from_pretrained(model_path, dtype=torch_dtype)
+        self.model.eval()
+        self.seed, self.batch_size = seed, batch_size
+        self.pad_id = tok.pad_token_id if tok.pad_token_id is not None else tok.eos_token_id
+
+    def _generate_ids(self, prompt_ids: list[list[int]], sampling: SamplingConfig) -> list[list[Sample]]:
+        import torch
+
+        if sampling.seed is not None:
+            torch.manual_seed(sampling.seed)
+        out: list[list[Sample]] = []
+        for i in range(0, len(prompt_ids), self.batch_size):
+            out.extend(self._batch(prompt_ids[i:i + self.batch_size], sampling))
+        return out
+
+    def _batch(self, batch: list[list[int]], s: SamplingConfig) -> list[list[Sample]]:
+        import torch
+
+        width = max(len(x) for x in batch)
+        ids = torch.tensor([[self.pad_id] * (width - len(x)) + x for x in batch])
+        mask = torch.tensor([[0] * (width - len(x)) + [1] * len(x) for x in batch])
+        greedy = s.temperature <= 0
+        gen_kwargs: dict[str, Any] = dict(do_sample=not greedy, max_new_tokens=s.max_tokens, num_return_sequences=s.n,
+                                          pad_token_id=self.pad_id, return_dict_in_generate=True, output_logits=s.logprobs)
+        if not greedy:
+            gen_kwargs.update(temperature=s.temperature, top_p=s.top_p, top_k=s.top_k if s.top_k > 0 else 0)
+        with torch.no_grad():
+            res = self.model.generate(input_ids=ids, attention_mask=mask, **gen_kwargs)
+        new = res.sequences[:, width:]
+        lp_all = (torch.stack(res.logits, 1).float().log_softmax(-1).gather(-1, new.unsqueeze(-1)).squeeze(-1)
+                  if s.logprobs else None)
+        eos = set(self.model.generation_config.eos_token_id if isinstance(self.model.generation_config.eos_token_id, list)
+                  else [self.model.generation_config.eos_token_id or self.tokenizer.eos_token_id])
+        return [[self._sample(new[b * s.n + j], None if lp_all is None else lp_all[b * s.n + j], eos, s)
+                 for j in range(s.n)] for b in range(len(batch))]
+
+    def _sample(self, row: Any, lps: Any, eos: set[int], s: SamplingConfig) -> Sample:
+        toks = row.tolist()
+        end = next((k for k, t in enumerate(toks) if t in eos), None)
+        finish = "stop" if end is not None else "length"
+        kept = toks[: end] if end is not None else toks
+        text = self.tokenizer.decode(kept, skip_special_tokens=True)
+        for stop in s.stop:
+            if stop in text:
+                text, finish = text.split(stop, 1)[0], "stop"
+        logprobs = lps[: len(kept)].tolist() if lps is not None else None
+        return Sample(text, kept, logprobs, finish)
+
+    def sync_weights(self, state_dict: dict[str, Any]) -> None:
+        self.model.load_state_dict(state_dict, strict=False)

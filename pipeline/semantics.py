@@ -1,0 +1,73 @@
+"""Config checks that need the registries or the file system.
+
+Run by ``parse_config`` after the schema checks. Each failure is a ``ConfigError`` naming
+the dotted field path: unknown domains, unknown reward names, missing constitution or
+data files, an invalid constitution.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from .config import PipelineConfig
+from .errors import ConfigError
+from .paths import resolve_path
+
+
+def known_domains() -> list[str]:
+    from experts.base import registered_experts
+
+    return sorted(registered_experts())
+
+
+def _check_domain(path: str, domain: str, domains: list[str]) -> None:
+    if domain not in domains:
+        raise ConfigError(path, f"unknown domain {domain!r}; choose from {', '.join(domains)}")
+
+
+def _check_rewards(cfg: PipelineConfig, domains: list[str]) -> None:
+    from rewards.base import resolve_reward
+
+    for domain, specs in cfg.rewards.items():
+        _check_domain(f"rewards.{domain}", domain, domains)
+        for i, spec in enumerate(specs):
+            try:
+                resolve_reward(spec.name)
+            except KeyError as e:
+                raise ConfigError(f"rewards.{domain}[{i}].name", str(e).strip("'\"")) from None
+
+
+def _check_files(cfg: PipelineConfig) -> None:
+    needs_judge = any(s.name == "rubric_judge" for specs in cfg.rewards.values() for s in specs) or "writing" in cfg.domains
+    if needs_judge:
+        path = resolve_path(cfg.judge.constitution)
+        if not path.is_file():
+            raise ConfigError("judge.constitution", f"file {cfg.judge.constitution!r} not found; point it at a constitution YAML")
+        from rewards.constitution import ConstitutionError, load_constitution
+
+        try:
+            load_constitution(path)
+        except ConstitutionError as e:
+            raise ConfigError("judge.constitution", f"{path}: {e}") from None
+    if cfg.judge.backend == "openai" and not cfg.judge.base_url:
+        raise ConfigError("judge.base_url", "required when judge.backend=openai (e.g. http://judge:8000/v1)")
+    if cfg.sandbox.backend == "remote" and not cfg.sandbox.url:
+        raise ConfigError("sandbox.url", "required when sandbox.backend=remote")
+    for domain, src in cfg.data.items():
+        s = src.source
+        if s and (s.endswith((".jsonl", ".json", ".parquet")) or s.startswith((".", "/", "~"))) and not resolve_path(s).exists():
+            raise ConfigError(f"data.{domain}.source", f"file {s!r} not found")
+
+
+def check_semantics(cfg: PipelineConfig, base_dir: Path) -> None:
+    domains = known_domains()
+    for i, d in enumerate(cfg.domains):
+        _check_domain(f"domains[{i}]", d, domains)
+    for section in ("experts", "data"):
+        for d in getattr(cfg, section):
+            _check_domain(f"{section}.{d}", d, domains)
+    stage_kinds = ("expert", "distill", "sft", "mixed", "eval", "report")
+    for kind in cfg.resources:
+        if kind not in stage_kinds:
+            raise ConfigError(f"resources.{kind}", f"unknown stage kind; choose from {', '.join(stage_kinds)}")
+    _check_rewards(cfg, domains)
+    _check_files(cfg)
