@@ -1,0 +1,38 @@
+"""Shared fixtures: a tiny locally built Llama model (session-scoped) and env for vLLM on CPU."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("VLLM_ENABLE_V1_MULTIPROCESSING", "0")
+os.environ.setdefault("VLLM_CPU_KVCACHE_SPACE", "1")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory) -> Path:
+    from tests.tiny_model import build_tiny_model
+
+    return build_tiny_model(tmp_path_factory.mktemp("tiny") / "model", seed=0)
+
+
+@pytest.fixture(scope="session")
+def tiny_model_b(tmp_path_factory) -> Path:
+    """A second tiny model with the same architecture and different weights."""
+    from tests.tiny_model import build_tiny_model
+
+    return build_tiny_model(tmp_path_factory.mktemp("tiny_b") / "model", seed=1)
+
+
+@pytest.fixture(scope="session")
+def vllm_engine(tiny_model):
+    from pipeline.rollout import build_engine
+
+    engine = build_engine(str(tiny_model), backend="vllm", max_model_len=512)
+    yield engine
+    engine.close()
