@@ -1,0 +1,86 @@
+"""Typed configs: every shipped config loads; bad configs give one line naming the field."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from pipeline.config import apply_overrides, load_config, parse_config
+from pipeline.errors import ConfigError
+
+ROOT = Path(__file__).resolve().parents[2]
+SHIPPED = sorted(p for p in (ROOT / "configs").rglob("*.yaml") if "constitutions" not in p.parts)
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.name)
+def test_every_shipped_config_loads(path):
+    cfg = load_config(path)
+    assert cfg.model and cfg.domains
+
+
+def test_overrides_are_typed_and_nested():
+    cfg = load_config(ROOT / "configs/demo.yaml", ["rollout.max_tokens=32", "eval.samples=4", "eval.pass_k=[1,4]",
+                                                    "rewards.math.0.weight=0.5", "experts.math.steps=3"])
+    assert cfg.rollout.max_tokens == 32 and cfg.eval.pass_k == [1, 4]
+    assert cfg.rewards["math"][0].weight == 0.5 and cfg.experts["math"].steps == 3
+
+
+BASE = yaml.safe_load((ROOT / "configs/demo.yaml").read_text())
+
+# (override list, expected dotted path in the message, expected fragment)
+BAD = [
+    (["rollout.max_tokns=3"], "rollout.max_tokns", "unknown key"),
+    (["rollout.max_tokens=-1"], "rollout.max_tokens", "greater than 0"),
+    (["rollout.max_tokens=lots"], "rollout.max_tokens", "integer"),
+    (["rollout.backend=tgi"], "rollout.backend", "vllm"),
+    (["rewards.math.0.name=lenght_penalty"], "rewards.math[0].name", "unknown reward"),
+    (["rewards.math.0.weight=-1"], "rewards.math[0].weight", "greater than or equal to 0"),
+    (["rewards.logic=[{name: exact_match, weight: 0}]"], "rewards", "sum to zero"),
+    (["rewards.cooking=[{name: exact_match}]"], "rewards.cooking", "unknown domain"),
+    (["domains=[math, poetry]"], "domains[1]", "unknown domain"),
+    (["experts.chess={steps: 2}"], "experts.chess", "unknown domain"),
+    (["judge.constitution=configs/constitutions/missing.yaml"], "judge.constitution", "not found"),
+    (["judge.guard=maybe"], "judge.guard", "off"),
+    (["judge.backend=openai"], "judge.base_url", "required"),
+    (["data.math.source=/nope/math.jsonl"], "data.math.source", "not found"),
+    (["eval.pass_k=[1,8]"], "eval", "pass_k"),
+    (["resources.trainer={num_cpus: 1}"], "resources.trainer", "unknown stage kind"),
+    (["sandbox.backend=remote"], "sandbox.url", "required"),
+]
+
+
+@pytest.mark.parametrize("overrides,path,fragment", BAD, ids=[b[1] + ":" + b[2] for b in BAD])
+def test_bad_config_names_field(overrides, path, fragment):
+    import copy
+
+    with pytest.raises(ConfigError) as ei:
+        parse_config(apply_overrides(copy.deepcopy(BASE), overrides))
+    msg = str(ei.value)
+    assert msg.startswith(path + ":"), msg
+    assert fragment in msg and "\n" not in msg
+
+
+def test_bad_override_syntax():
+    with pytest.raises(ConfigError, match="dotted.key=value"):
+        apply_overrides({}, ["novalue"])
+
+
+def test_validate_cli_exit_codes(tmp_path):
+    ok = subprocess.run([sys.executable, "-m", "pipeline.cli", "validate", str(ROOT / "configs/demo.yaml")],
+                        capture_output=True, text=True, cwd=tmp_path)
+    assert ok.returncode == 0, ok.stderr
+    bad = subprocess.run([sys.executable, "-m", "pipeline.cli", "validate", str(ROOT / "configs/demo.yaml"),
+                          "rewards.math.0.name=nope"], capture_output=True, text=True, cwd=tmp_path)
+    assert bad.returncode == 2
+    lines = [ln for ln in bad.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error: rewards.math[0].name: unknown reward 'nope'")
+    assert list(tmp_path.iterdir()) == []  # wrote nothing
+
+
+def test_missing_config_file_is_clear(tmp_path):
+    r = subprocess.run([sys.executable, "-m", "pipeline.cli", "validate", str(tmp_path / "x.yaml")],
+                       capture_output=True, text=True)
+    assert r.returncode == 2 and "not found" in r.stderr
