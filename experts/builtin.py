@@ -1,0 +1,2 @@
+"""Imports the built-in domain modules so their ExpertSpecs register."""
+from . import agentic_code, agentic_search, code, logic, math, writing  # noqa: F401
