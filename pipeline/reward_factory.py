@@ -1,0 +1,63 @@
+"""Build the reward router from a config: per-domain reward lists (config or expert defaults),
+the sandbox, and the judge backend (in-process vLLM through a RolloutEngine, or OpenAI-compatible)."""
+from __future__ import annotations
+
+from typing import Any
+
+from .config import PipelineConfig
+from .paths import resolve_path
+
+
+def reward_lists(cfg: PipelineConfig, domains: list[str] | None = None) -> dict[str, list[dict[str, Any]]]:
+    from experts.base import get_expert
+
+    out = {}
+    for d in domains or cfg.domains:
+        out[d] = [s.model_dump() for s in cfg.rewards[d]] if d in cfg.rewards else [dict(e) for e in get_expert(d).rewards]
+    return out
+
+
+def _engine_generate(engine: Any, cfg: PipelineConfig):
+    from .rollout import SamplingConfig
+
+    sampling = SamplingConfig(n=1, max_tokens=cfg.judge.max_tokens, temperature=0.0)
+
+    def generate(batch: list[list[dict[str, str]]]) -> list[str]:
+        return [g.samples[0].text for g in engine.generate(batch, sampling)]
+
+    return generate
+
+
+def build_judge_backend(cfg: PipelineConfig, engine: Any = None) -> Any:
+    from rewards.judge_backends import build_backend
+
+    j = cfg.judge
+    if j.backend == "openai":
+        return build_backend("openai", base_url=j.base_url, model=j.model, concurrency=j.concurrency,
+                             timeout_s=j.timeout_s, max_tokens=j.max_tokens)
+    same_model = engine is not None and j.model == cfg.model
+    if not same_model:
+        from .models import resolve_model
+        from .rollout import build_engine
+
+        engine = build_engine(str(resolve_model(j.model)), backend=cfg.rollout.backend,
+                              max_model_len=cfg.rollout.max_model_len, kv_cache_gb=cfg.rollout.kv_cache_gb)
+    return build_backend("callable", generate=_engine_generate(engine, cfg), model=j.model)
+
+
+def build_router(cfg: PipelineConfig, engine: Any = None, domains: list[str] | None = None) -> Any:
+    from rewards.constitution import load_constitution
+    from rewards.router import RewardRouter
+    from rewards.sandbox import build_sandbox
+
+    lists = reward_lists(cfg, domains)
+    names = {e["name"] for entries in lists.values() for e in entries}
+    deps: dict[str, Any] = {}
+    if "code_tests" in names:
+        s = cfg.sandbox
+        deps["sandbox"] = build_sandbox(s.backend, **({"base_url": s.url} if s.url else {}), timeout_s=s.timeout_s,
+                                        memory_mb=s.memory_mb, workers=s.workers)
+    if "rubric_judge" in names:
+        deps.update(backend=build_judge_backend(cfg, engine), constitution=load_constitution(resolve_path(cfg.judge.constitution)),
+                    guard=cfg.judge.guard)
+    return RewardRouter(lists, **deps)
