@@ -1,0 +1,76 @@
+"""`posttrain rewards score`: score JSONL rows with the rewards configured for each row's domain.
+
+Rows are validated before anything is scored: a malformed row (bad JSON, missing ``domain``
+or ``completion``, unknown domain) is an error naming its line number; with
+``skip_bad_rows`` the bad lines are reported on stderr and left out. The output is
+written to a temp file and renamed, so a failed run leaves no partial output.
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from .config import PipelineConfig
+from .errors import InputError
+
+REQUIRED = ("domain", "completion")
+
+
+def read_rows(path: str, domains: list[str], skip_bad_rows: bool) -> list[dict[str, Any]]:
+    p = Path(path)
+    if not p.is_file():
+        raise InputError(f"--input: file {path!r} not found")
+    rows, bad = [], []
+    for lineno, line in enumerate(p.read_text().splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            if not isinstance(row, dict):
+                raise ValueError("row is not a JSON object")
+            missing = [k for k in REQUIRED if row.get(k) is None]
+            if missing:
+                raise ValueError(f"missing required field {missing[0]!r}")
+            if row["domain"] not in domains:
+                raise ValueError(f"unknown domain {row['domain']!r}; configured: {', '.join(domains)}")
+        except (json.JSONDecodeError, ValueError) as e:
+            msg = f"{path}:{lineno}: {e.msg if isinstance(e, json.JSONDecodeError) else e}"
+            if not skip_bad_rows:
+                raise InputError(msg + " (fix the row or pass --skip-bad-rows)") from None
+            bad.append(msg)
+            continue
+        row.setdefault("id", f"line-{lineno}")
+        row.setdefault("prompt", "")
+        rows.append(row)
+    for msg in bad:
+        print(f"skipped: {msg}", file=sys.stderr)
+    return rows
+
+
+def score_file(cfg: PipelineConfig, input_path: str, output_path: str, skip_bad_rows: bool = False,
+               batch_size: int = 64) -> int:
+    from .progress import progress_bar
+    from .reward_factory import build_router
+
+    all_domains = sorted(set(cfg.domains) | set(cfg.rewards))
+    rows = read_rows(input_path, all_domains, skip_bad_rows)
+    router = build_router(cfg, domains=sorted({r["domain"] for r in rows}) or all_domains[:1])
+    out_path = Path(output_path)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=out_path.parent, prefix=f".{out_path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w") as f, progress_bar(len(rows), "scoring") as advance:
+            for i in range(0, len(rows), batch_size):
+                for row in router.score_rows(rows[i:i + batch_size]):
+                    f.write(json.dumps(row, default=str) + "\n")
+                advance(min(batch_size, len(rows) - i))
+        os.replace(tmp, out_path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    print(f"scored {len(rows)} rows -> {out_path}")
+    return 0
