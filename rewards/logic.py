@@ -18,7 +18,7 @@ BOOL = {"yes": "true", "true": "true", "no": "false", "false": "false"}
 
 def normalise(text: str) -> str:
     t = re.sub(r"\\text\{([^}]*)\}", r"\1", str(text)).lower().strip()
-    t = re.sub(r"[\"'`*.!?;:]+", "", t)
+    t = re.sub(r"[\"'`*]+", "", t).strip(" .!?;:")
     t = re.sub(r"^(the|a|an)\s+", "", t)
     t = re.sub(r"\s+", " ", t).strip()
     if t in BOOL:
