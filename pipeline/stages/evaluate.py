@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 
 def models_to_evaluate(cfg: PipelineConfig, run_dir: Path) -> dict[str, str]:
     models = {"base": cfg.model}
-    for child in sorted(run_dir.iterdir()) if run_dir.exists() else []:
+    for child in sorted(p for p in run_dir.iterdir() if p.is_dir()) if run_dir.exists() else []:
         m = read_manifest(run_dir, child.name)
         ckpt = (m or {}).get("outputs", {}).get("checkpoint") if (m or {}).get("status") == "complete" else None
         if ckpt:
