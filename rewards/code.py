@@ -18,8 +18,8 @@ import json
 import secrets
 from typing import Any
 
-from .base import RewardResult, completion_text, register_reward
-from .text import extract_code, split_thinking
+from .base import RewardResult, register_reward
+from .text import answer_part, extract_code
 
 VERDICT = "verdict.json"
 HARNESS = '''
@@ -72,7 +72,7 @@ class CodeTests:
         self.sandbox, self.partial_credit = sandbox, bool(partial_credit)
 
     def _files(self, row: dict[str, Any]) -> tuple[str, dict[str, str], str]:
-        _, answer, _ = split_thinking(completion_text(row.get("completion")))
+        answer = answer_part(row.get("completion"))
         nonce = secrets.token_hex(16)
         harness = HARNESS.format(verdict=VERDICT, nonce=nonce, entry_point=row.get("entry_point") or "")
         files = {"solution.py": extract_code(answer), "tests.json": json.dumps(split_tests(row["tests"], self.partial_credit))}

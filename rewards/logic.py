@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .base import RewardResult, completion_text, register_reward
-from .text import final_answer, split_thinking
+from .base import RewardResult, register_reward
+from .text import answer_part, final_answer
 
 BOOL = {"yes": "true", "true": "true", "no": "false", "false": "false"}
 
@@ -47,7 +47,7 @@ class ExactMatch:
         gold = row.get("answer")
         if gold in (None, ""):
             return RewardResult(None)
-        _, answer, _ = split_thinking(completion_text(row.get("completion")))
+        answer = answer_part(row.get("completion"))
         pred = final_answer(answer)
         if pred is None:
             lines = [ln for ln in answer.strip().splitlines() if ln.strip()]

@@ -11,8 +11,8 @@ import concurrent.futures as cf
 import logging
 from typing import Any
 
-from .base import RewardResult, completion_text, register_reward
-from .text import final_answer, split_thinking
+from .base import RewardResult, register_reward
+from .text import answer_part, final_answer
 
 logging.getLogger("math_verify").setLevel(logging.ERROR)  # it warns that we time out ourselves
 _POOL = cf.ThreadPoolExecutor(max_workers=2, thread_name_prefix="math-verify")
@@ -41,7 +41,7 @@ class MathCorrectness:
         gold = row.get("answer")
         if gold in (None, ""):
             return RewardResult(None)
-        _, answer, _ = split_thinking(completion_text(row.get("completion")))
+        answer = answer_part(row.get("completion"))
         pred = final_answer(answer)
         if pred is None:
             return RewardResult(0.0, "unparseable", info={"reason": "no \\boxed{} or final-answer line"})

@@ -22,6 +22,13 @@ def split_thinking(text: str) -> tuple[str | None, str, bool]:
     return thinking, answer, well
 
 
+def answer_part(completion: object) -> str:
+    """The part of a completion after its thinking block (the whole text if there is none)."""
+    from .base import completion_text
+
+    return split_thinking(completion_text(completion))[1]
+
+
 def last_boxed(text: str) -> str | None:
     """Content of the last \\boxed{...}, with balanced braces."""
     start = text.rfind("\\boxed{")
