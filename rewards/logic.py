@@ -1,36 +1,57 @@
-"""``exact_match``: structured match for short logic/QA answers.
+"""``exact_match``: structured match for short logic / QA answers.
 
-Both sides are normalised (case, whitespace, punctuation, leading articles); booleans
-(yes/no/true/false) and numbers compare by value; comma-separated lists compare element by
-element (order-insensitive with ``ordered=False``). The prediction is the last ``\\boxed{}``,
-a final-answer line, or, failing both, the last non-empty line of the answer part.
+Usage (YAML): ``{name: exact_match, weight: 1.0, params: {ordered: false}}``.
+
+Prediction: the last ``\\boxed{}`` of the answer part (after ``</think>``), else a
+final-answer line ("Answer: Bob"), else the last non-empty line. A truncated response
+(``finish_reason == "length"``) or an unclosed ``<think>`` only counts with an explicit
+boxed/answer line; otherwise it is ``unparseable`` (score 0).
+
+Both sides are normalised: ``\\text{}``/markdown unwrapped, lower case, punctuation and
+leading articles (the/a/an) dropped, whitespace collapsed. Booleans compare by value
+(yes/true, no/false), numbers by value (``14`` = ``14.0``, ``1,400`` = ``1400``).
+A gold that is a list (JSON list, or text with ``,``/``;``/"and" between items) also
+matches item by item; ``ordered=False`` ignores the order. Rows without ``answer`` get None.
+Departure from the paper: V3.2 does not publish its logic checker; this is a plain
+normalised match, not a solver.
 """
 from __future__ import annotations
 
 import re
 from typing import Any
 
-from .base import RewardResult, register_reward
-from .text import answer_part, final_answer
+from .base import RewardResult, completion_text, register_reward
+from .text import final_answer, split_thinking
 
-BOOL = {"yes": "true", "true": "true", "no": "false", "false": "false"}
+_BOOL = {"yes": "true", "true": "true", "no": "false", "false": "false"}
+_WRAPPER = re.compile(r"\\(?:text|textbf|textit|mathrm|mathbf|mbox)\s*\{([^{}]*)\}")
+_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$")
+_ITEM_SEP = re.compile(r"\s*(?:[,;]|\band\b|&)\s*", re.I)
 
 
-def normalise(text: str) -> str:
-    t = re.sub(r"\\text\{([^}]*)\}", r"\1", str(text)).lower().strip()
-    t = re.sub(r"[\"'`*]+", "", t).strip(" .!?;:")
-    t = re.sub(r"^(the|a|an)\s+", "", t)
-    t = re.sub(r"\s+", " ", t).strip()
-    if t in BOOL:
-        return BOOL[t]
+def normalise(text: Any) -> str:
+    """Canonical form of one scalar answer (string, boolean or number)."""
+    if isinstance(text, bool):
+        return "true" if text else "false"
+    t = _WRAPPER.sub(r"\1", str(text)).strip().strip("$").strip()
+    if _THOUSANDS.match(t):
+        t = t.replace(",", "")
     try:
         return repr(float(t))
     except ValueError:
-        return t
+        pass
+    t = re.sub(r"[^\w\s.+-]|(?<!\d)\.|\.(?!\d)", " ", t.lower())  # punctuation, keeping 3.5 and -2
+    t = re.sub(r"^(?:[-+*]\s+)?(?:the|a|an)\s+|^[-+*]\s+", "", " ".join(t.split()))
+    return _BOOL.get(t, t)
 
 
-def _items(text: str, ordered: bool) -> list[str]:
-    parts = [normalise(p) for p in re.split(r",|\band\b", text.strip("[](){}")) if p.strip()]
+def _items(value: Any, ordered: bool) -> list[str]:
+    if isinstance(value, (list, tuple)):
+        parts = [normalise(v) for v in value]
+    else:
+        text = _WRAPPER.sub(r"\1", str(value)).strip().strip("$").strip("[](){}\\ ")
+        parts = [normalise(p) for p in _ITEM_SEP.split(text) if p.strip()]
+    parts = [p for p in parts if p]
     return parts if ordered else sorted(parts)
 
 
@@ -41,22 +62,34 @@ class ExactMatch:
     is_correctness = True
 
     def __init__(self, ordered: bool = True):
-        self.ordered = bool(ordered)
+        if not isinstance(ordered, bool):
+            raise TypeError(f"exact_match: ordered must be true or false, got {ordered!r}")
+        self.ordered = ordered
+
+    def _prediction(self, row: dict[str, Any]) -> tuple[str | None, str]:
+        thinking, answer, _ = split_thinking(completion_text(row.get("completion")))
+        pred = final_answer(answer)
+        if pred is not None:
+            return pred, ""
+        if thinking is not None and not answer.strip():
+            return None, "unclosed <think>: no answer part"
+        if row.get("finish_reason") == "length":
+            return None, "truncated with no \\boxed{} or answer line"
+        lines = [ln.strip() for ln in answer.strip().splitlines() if ln.strip()]
+        return (lines[-1], "") if lines else (None, "empty answer")
 
     def _one(self, row: dict[str, Any]) -> RewardResult:
         gold = row.get("answer")
-        if gold in (None, ""):
-            return RewardResult(None)
-        answer = answer_part(row.get("completion"))
-        pred = final_answer(answer)
-        if pred is None:
-            lines = [ln for ln in answer.strip().splitlines() if ln.strip()]
-            pred = lines[-1] if lines else None
-        if not pred:
-            return RewardResult(0.0, "unparseable", info={"reason": "empty answer"})
-        ok = normalise(pred) == normalise(gold) or (
-            "," in str(gold) and _items(pred, self.ordered) == _items(str(gold), self.ordered))
-        return RewardResult(1.0 if ok else 0.0, info={"pred": pred[:200]})
+        if gold is None or (isinstance(gold, str) and not gold.strip()):
+            return RewardResult(None, info={"reason": "row has no answer"})
+        pred, why = self._prediction(row)
+        if pred is None or not normalise(pred):
+            return RewardResult(0.0, "unparseable", info={"reason": why or "empty answer"})
+        gold_items = _items(gold, self.ordered)
+        ok = normalise(pred) == normalise(gold) if not isinstance(gold, (list, tuple)) else False
+        if not ok and len(gold_items) > 1:
+            ok = _items(pred, self.ordered) == gold_items
+        return RewardResult(1.0 if ok else 0.0, info={"pred": pred[:200], "normalised": normalise(pred)[:200]})
 
     def __call__(self, rows: list[dict[str, Any]]) -> list[RewardResult]:
         return [self._one(r) for r in rows]
