@@ -1,61 +1,110 @@
-"""Remote sandbox: a client for a SandboxFusion-compatible HTTP API (``POST {url}/run_code``).
+"""Remote sandbox backend: a client for a SandboxFusion-compatible HTTP API.
 
-For clusters that run a shared sandbox service. Requests run concurrently up to
-``workers``, are retried with exponential backoff on connection errors and 5xx/429, and an
-API failure is reported as status ``error`` with ``stderr_tail`` naming the API failure, so
-it is never confused with a wrong answer. Files are sent base64-encoded; files named in
-``collect`` are requested back with ``fetch_files``.
+    sb = build_sandbox("remote", base_url="http://sandbox:8080", workers=16, timeout_s=5)
+
+Each run is ``POST {base_url}/run_code`` with ``{"code", "language": "python", "run_timeout",
+"memory_limit_MB", "stdin", "files" (base64)}``; the reply's ``run_result`` ``{status, stdout,
+stderr, return_code}`` becomes a :class:`SandboxResult` (``Finished`` -> ok,
+``TimeLimitExceeded`` -> timeout).
+
+- At most ``workers`` requests are in flight per client (a semaphore, shared by every caller).
+- Connection errors, HTTP 429/5xx, an unparseable reply and a top-level ``SandboxError`` are
+  retried ``retries`` times with exponential backoff and jitter.
+- When the API still fails (or answers 4xx, or a run_result with status ``Error``) the result
+  is status ``error`` with ``info["failure"] == "api"`` (``sandbox_failed`` is True), never a
+  program failure, so it cannot be mistaken for a wrong answer.
+The isolation is whatever the service provides (``isolation == "remote"``).
 """
 from __future__ import annotations
 
 import base64
+import random
+import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from .sandbox import SandboxResult, register_sandbox
+from .sandbox import SandboxBase, SandboxConfig, SandboxResult
+
+RETRY_HTTP = {408, 425, 429, 500, 502, 503, 504}
 
 
-class RemoteSandbox:
+class _Retry(Exception):
+    """A transient API failure worth another attempt."""
+
+
+class RemoteSandbox(SandboxBase):
     isolation = "remote"
 
-    def __init__(self, base_url: str, timeout_s: float = 5.0, workers: int = 8, retries: int = 3, backoff_s: float = 0.5,
-                 memory_mb: int = 1024, **_: Any):
-        self.url = base_url.rstrip("/") + "/run_code"
-        self.timeout_s, self.workers, self.retries, self.backoff_s, self.memory_mb = timeout_s, workers, retries, backoff_s, memory_mb
-
-    def _body(self, code: str, files: dict[str, str] | None, collect: tuple[str, ...]) -> dict[str, Any]:
-        return {"code": code, "language": "python", "run_timeout": self.timeout_s, "memory_limit_MB": self.memory_mb,
-                "files": {k: base64.b64encode(v.encode()).decode() for k, v in (files or {}).items()},
-                "fetch_files": list(collect)}
-
-    def run(self, code: str, files: dict[str, str] | None = None, collect: tuple[str, ...] = ()) -> SandboxResult:
+    def __init__(self, base_url: str, retries: int = 3, backoff_s: float = 0.5, max_backoff_s: float = 10.0,
+                 request_slack_s: float = 30.0, **limits: Any):
         import httpx
 
-        start, last = time.monotonic(), ""
+        self.config = SandboxConfig(**limits)
+        self.workers, self.timeout_s = self.config.workers, self.config.timeout_s
+        self.url = base_url.rstrip("/") + "/run_code"
+        self.retries, self.backoff_s, self.max_backoff_s = int(retries), float(backoff_s), float(max_backoff_s)
+        self.request_slack_s = float(request_slack_s)
+        self._slots = threading.BoundedSemaphore(self.workers)
+        self._client = httpx.Client(limits=httpx.Limits(max_connections=self.workers))
+
+    def __getstate__(self) -> dict[str, Any]:  # picklable (Ray): the client and semaphore are rebuilt
+        return {k: v for k, v in self.__dict__.items() if k not in ("_slots", "_client")}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        import httpx
+
+        self.__dict__.update(state)
+        self._slots = threading.BoundedSemaphore(self.workers)
+        self._client = httpx.Client(limits=httpx.Limits(max_connections=self.workers))
+
+    def _body(self, code: str, files: dict[str, str] | None, stdin: str | None, timeout: float) -> dict[str, Any]:
+        return {"code": code, "language": "python", "run_timeout": timeout, "memory_limit_MB": self.config.memory_mb,
+                "stdin": stdin or "", "files": {k: base64.b64encode(v.encode()).decode() for k, v in (files or {}).items()}}
+
+    def run(self, code: str, files: dict[str, str] | None = None, stdin: str | None = None,
+            timeout_s: float | None = None) -> SandboxResult:
+        started, last = time.monotonic(), ""
+        timeout = float(timeout_s or self.config.timeout_s)
+        body = self._body(code, files, stdin, timeout)
         for attempt in range(self.retries + 1):
+            if attempt:
+                delay = min(self.max_backoff_s, self.backoff_s * 2 ** (attempt - 1))
+                time.sleep(delay * (0.5 + random.random() / 2))
             try:
-                r = httpx.post(self.url, json=self._body(code, files, collect), timeout=self.timeout_s + 30)
-                if r.status_code < 500 and r.status_code != 429:
-                    r.raise_for_status()
-                    return self._parse(r.json(), start)
-                last = f"HTTP {r.status_code}"
-            except (httpx.HTTPError, ValueError, KeyError) as e:
-                last = f"{type(e).__name__}: {e}"
-            time.sleep(self.backoff_s * 2**attempt)
-        return SandboxResult("error", None, "", f"sandbox API failure after {self.retries + 1} attempts: {last}",
-                             time.monotonic() - start)
+                with self._slots:
+                    return self._parse(self._post(body, timeout), started)
+            except _Retry as e:
+                last = str(e)
+            except ValueError as e:  # a permanent API failure: not worth retrying
+                return SandboxResult.failure("api", f"sandbox API failure: {e}", started)
+        return SandboxResult.failure("api", f"sandbox API failure after {self.retries + 1} attempts: {last}", started)
 
-    def _parse(self, data: dict[str, Any], start: float) -> SandboxResult:
-        run = data.get("run_result") or {}
-        status = {"Finished": "ok", "TimeLimitExceeded": "timeout"}.get(run.get("status"), "error")
-        files = {k: base64.b64decode(v).decode(errors="replace") for k, v in (data.get("files") or {}).items()}
-        return SandboxResult(status, run.get("return_code"), (run.get("stdout") or "")[-4000:],
-                             (run.get("stderr") or "")[-4000:], time.monotonic() - start, False, files)
+    def _post(self, body: dict[str, Any], timeout: float) -> dict[str, Any]:
+        import httpx
 
-    def run_many(self, programs: list[str], **kwargs: Any) -> list[SandboxResult]:
-        with ThreadPoolExecutor(max_workers=self.workers) as pool:
-            return list(pool.map(lambda c: self.run(c, **kwargs), programs))
+        try:
+            r = self._client.post(self.url, json=body, timeout=timeout + self.request_slack_s)
+        except httpx.HTTPError as e:
+            raise _Retry(f"{type(e).__name__}: {e}") from None
+        if r.status_code in RETRY_HTTP:
+            raise _Retry(f"HTTP {r.status_code}")
+        if r.status_code >= 400:
+            raise ValueError(f"HTTP {r.status_code}: {r.text[:200]}")
+        try:
+            data = r.json()
+        except ValueError:
+            raise _Retry(f"reply is not JSON: {r.text[:100]!r}") from None
+        if not isinstance(data, dict) or data.get("status") == "SandboxError":
+            raise _Retry(f"SandboxError: {str(data.get('message') if isinstance(data, dict) else data)[:200]}")
+        return data
 
-
-register_sandbox("remote", RemoteSandbox)
+    def _parse(self, data: dict[str, Any], started: float) -> SandboxResult:
+        run = data.get("run_result")
+        if not isinstance(run, dict) or run.get("status") not in ("Finished", "TimeLimitExceeded"):
+            raise ValueError(f"no usable run_result (status {data.get('status')!r}, {str(data.get('message'))[:200]!r})")
+        keep, cap = self.config.tail_bytes, self.config.max_output_bytes
+        out, err = str(run.get("stdout") or ""), str(run.get("stderr") or "")
+        timed_out = run["status"] == "TimeLimitExceeded"
+        return SandboxResult("timeout" if timed_out else "ok", run.get("return_code"), out[-keep:], err[-keep:],
+                             time.monotonic() - started, len(out) > keep or len(err) > keep,
+                             info={"limit": "wall"} if timed_out else ({"output_over_cap": True} if len(out) > cap else {}))
