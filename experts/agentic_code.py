@@ -1,25 +1,23 @@
-"""Agentic coding expert: code tasks where the model may run Python in the sandbox first.
+"""Agentic coding expert: function tasks solved with a sandboxed ``run_python`` tool.
 
-Tasks are the generated function tasks of the code domain (HumanEval stays held out for
-the code expert's eval); the reward is ``code_tests`` on the final answer.
+The model may run code (TRL multi-turn tool calls) before it answers; the reward is
+``code_tests`` with partial credit on the final ```python block. Thinking mode: V3.2
+integrates reasoning into tool use. Departure from the paper: no repository environments.
 """
 from __future__ import annotations
 
-from typing import Any
-
-from . import code
-from .base import ExpertSpec, register_expert
+from .base import ExpertSpec, lora, register_expert
 from .tools.python_exec import run_python
 
 
-def build(split: str, n: int, seed: int) -> list[dict[str, Any]]:
-    rows = code.generated(split, n, seed + 1000)
-    return [{**r, "domain": "agentic_code", "id": r["id"].replace("code-", "agentic_code-")} for r in rows]
-
-
-SPEC = register_expert(ExpertSpec(
-    domain="agentic_code", build=build,
-    prompt_template="{prompt} You can test code with the run_python tool. Reply with the final code in a ```python block.",
-    rewards=({"name": "code_tests", "weight": 1.0},), tools=(run_python,),
-    group_size=4, max_completion_len=192, learning_rate=1e-5, steps=10,
-    description="function tasks solved with a sandboxed Python tool"))
+@register_expert("agentic_code")
+def agentic_code_expert() -> ExpertSpec:
+    return ExpertSpec(
+        domain="agentic_code",
+        prompt_template=("{prompt}\nYou can test your code with the run_python tool. "
+                         "Reply with the final function in a ```python code block."),
+        rewards=({"name": "code_tests", "weight": 1.0, "params": {"partial_credit": True}},),
+        tools=(run_python,),
+        group_size=4, max_prompt_len=512, max_completion_len=256, learning_rate=1e-4, steps=10,
+        kl_beta=0.0, lora=lora(16, 32), mode="thinking",
+        description="function tasks with a sandboxed Python tool; HumanEval in eval")

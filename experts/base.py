@@ -1,99 +1,146 @@
-"""ExpertSpec registry and domain data loading.
+"""ExpertSpec and its registry: one spec per domain, registered with ``@register_expert``.
 
-One ``ExpertSpec`` per domain names its data builder, prompt template, default rewards,
-tools and training defaults. Specs are registered with ``@register_expert``; duplicates are
-rejected. ``load_domain`` builds a split from the built-in generator, or from a local
-JSONL/parquet file or a hub dataset when a config points the domain elsewhere.
+    @register_expert("math")
+    def math_expert() -> ExpertSpec:
+        return ExpertSpec(domain="math", prompt_template="{prompt} Put the final answer in \\\\boxed{{}}.",
+                          rewards=({"name": "math_correctness", "weight": 1.0},), group_size=8)
 
-Every row has the same keys (None where a key does not apply) so that domains can be
-interleaved into one ``datasets.Dataset``: see ``ROW_KEYS``.
+    get_expert("math").format_prompt(row)      # the template applied to row["prompt"]
+    registered_experts()                       # {domain: ExpertSpec}, built-ins included
+
+A spec names the domain's dataset builder (``experts.datasets`` registry), its prompt
+template, default reward list (canonical reward names, ``{name, weight, params}``), tools,
+and training defaults; ``experts.<domain>`` in a config overrides the defaults. A second
+registration of a domain from a different place is an error. This module imports nothing
+from ``pipeline/`` (lower layers never import higher ones).
+Departure from the paper: V3.2 trains each specialist at scale with its own data mix; the
+defaults here are sized for the embedded 135M model on CPU.
 """
 from __future__ import annotations
 
-import hashlib
-import random
-from dataclasses import dataclass, field
-from typing import Any, Callable
+import copy
+from dataclasses import dataclass, fields
+from typing import Any, Callable, Union
 
-ROW_KEYS = ("id", "domain", "prompt", "answer", "tests", "entry_point", "language", "rubric")
-Builder = Callable[[str, int, int], list[dict[str, Any]]]  # (split, n, seed) -> rows
+MODES = ("thinking", "non_thinking", "both")
+CANONICAL_REWARDS = ("math_correctness", "code_tests", "exact_match", "length_penalty",
+                     "language_consistency", "format", "rubric_judge")
+LORA_KEYS = ("r", "alpha", "targets")
+DEFAULT_LORA_TARGETS = ("q_proj", "k_proj", "v_proj", "o_proj")
+Tool = Union[Callable[..., str], str]
+
+
+def lora(r: int = 16, alpha: int = 32, targets: tuple[str, ...] = DEFAULT_LORA_TARGETS) -> dict[str, Any]:
+    """A LoRA setting for ``ExpertSpec.lora``."""
+    return {"r": r, "alpha": alpha, "targets": list(targets)}
+
+
+def _reward_entry(entry: Any, domain: str) -> dict[str, Any]:
+    if not isinstance(entry, dict) or not isinstance(entry.get("name"), str) or set(entry) - {"name", "weight", "params"}:
+        raise ValueError(f"expert {domain!r}: reward entries are {{name, weight, params}}, got {entry!r}")
+    weight, params = entry.get("weight", 1.0), entry.get("params") or {}
+    if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not isinstance(params, dict):
+        raise ValueError(f"expert {domain!r}: reward {entry['name']!r} needs a numeric weight and a params dict")
+    return {"name": entry["name"], "weight": float(weight), "params": dict(params)}
 
 
 @dataclass(frozen=True)
 class ExpertSpec:
-    """Everything that defines one domain expert. Config `experts.<domain>` overrides the defaults."""
+    """Everything that defines one domain expert; config ``experts.<domain>`` overrides the defaults."""
 
     domain: str
-    build: Builder
-    prompt_template: str = "{prompt}"
-    rewards: tuple[dict[str, Any], ...] = ()
-    tools: tuple[Callable[..., str], ...] = ()
-    group_size: int = 8
-    max_prompt_len: int = 512
-    max_completion_len: int = 128
+    dataset: str = ""  # dataset builder name in experts.datasets; "" = the domain's own
+    prompt_template: str = "{prompt}"  # str.format template with {prompt}; literal braces doubled
+    rewards: tuple[dict[str, Any], ...] = ()  # default reward list: {name, weight, params}
+    tools: tuple[Tool, ...] = ()  # callables (or names in experts.tools.TOOLS) for multi-turn rollouts
+    group_size: int = 8  # GRPO completions per prompt
+    max_prompt_len: int = 256  # tokens, after the template and chat wrapping
+    max_completion_len: int = 128  # new tokens per completion
     learning_rate: float = 1e-5
     steps: int = 20
-    kl_beta: float = 0.0
-    lora: dict[str, Any] | None = None
-    mode: str = "non_thinking"
+    kl_beta: float = 0.0  # per-domain KL weight; 0 = no reference model
+    lora: dict[str, Any] | None = None  # {r, alpha, targets} or None for full fine-tuning
+    mode: str = "non_thinking"  # thinking | non_thinking | both
     description: str = ""
 
+    def __post_init__(self) -> None:
+        d = self.domain
+        if not d or not isinstance(d, str):
+            raise ValueError("ExpertSpec.domain must be a non-empty string")
+        object.__setattr__(self, "dataset", self.dataset or d)
+        object.__setattr__(self, "rewards", tuple(_reward_entry(e, d) for e in self.rewards))
+        object.__setattr__(self, "tools", tuple(self.tools))
+        if self.mode not in MODES:
+            raise ValueError(f"expert {d!r}: mode must be one of {', '.join(MODES)}, got {self.mode!r}")
+        if self.group_size < 2 or self.steps < 1 or self.max_prompt_len < 1 or self.max_completion_len < 1:
+            raise ValueError(f"expert {d!r}: group_size >= 2, steps, max_prompt_len and max_completion_len >= 1")
+        if self.learning_rate <= 0 or self.kl_beta < 0:
+            raise ValueError(f"expert {d!r}: learning_rate must be > 0 and kl_beta >= 0")
+        if self.lora is not None and (set(self.lora) - set(LORA_KEYS) or not {"r", "alpha"} <= set(self.lora)):
+            raise ValueError(f"expert {d!r}: lora is None or {{r, alpha, targets}}, got {self.lora!r}")
+        self.format_prompt({"prompt": "probe"})  # a bad template fails at registration, not mid-run
+
     def format_prompt(self, row: dict[str, Any]) -> str:
-        return self.prompt_template.format(prompt=row["prompt"])
+        """The row's plain prompt with this expert's instructions added."""
+        try:
+            return self.prompt_template.format(prompt=row["prompt"])
+        except (KeyError, IndexError, ValueError) as e:
+            raise ValueError(f"expert {self.domain!r}: bad prompt_template {self.prompt_template!r} "
+                             f"(use {{prompt}} and double literal braces): {e}") from None
+
+    def reward_specs(self) -> list[dict[str, Any]]:
+        """A fresh copy of the default reward list."""
+        return copy.deepcopy(list(self.rewards))
+
+    def tool_functions(self) -> list[Callable[..., str]]:
+        """The tools as callables (names are looked up in ``experts.tools.TOOLS``)."""
+        from .tools import resolve_tool
+
+        return [resolve_tool(t) for t in self.tools]
+
+    def training_defaults(self) -> dict[str, Any]:
+        """The fields a config's ``experts.<domain>`` section can override."""
+        keys = ("group_size", "max_prompt_len", "max_completion_len", "learning_rate", "steps", "kl_beta", "lora", "mode")
+        return {f.name: copy.deepcopy(getattr(self, f.name)) for f in fields(self) if f.name in keys}
 
 
 _EXPERTS: dict[str, ExpertSpec] = {}
+_ORIGINS: dict[str, Any] = {}
+SpecOrFactory = Union[ExpertSpec, Callable[[], ExpertSpec]]
 
 
-def register_expert(spec: ExpertSpec) -> ExpertSpec:
-    if spec.domain in _EXPERTS and _EXPERTS[spec.domain] is not spec:
-        raise ValueError(f"expert {spec.domain!r} is already registered")
-    _EXPERTS[spec.domain] = spec
-    return spec
+def _origin(obj: SpecOrFactory) -> Any:
+    return obj if isinstance(obj, ExpertSpec) else f"{obj.__module__}.{obj.__qualname__}"
+
+
+def register_expert(name: str) -> Callable[[SpecOrFactory], SpecOrFactory]:
+    """Decorator for a zero-argument function returning the ``ExpertSpec`` of domain ``name``
+    (an ``ExpertSpec`` instance is accepted too). Returns its argument unchanged. Registering
+    ``name`` again from somewhere else raises ``ValueError``."""
+
+    def deco(obj: SpecOrFactory) -> SpecOrFactory:
+        spec = obj if isinstance(obj, ExpertSpec) else obj()
+        if not isinstance(spec, ExpertSpec):
+            raise TypeError(f"@register_expert({name!r}) needs an ExpertSpec or a function returning one")
+        if spec.domain != name:
+            raise ValueError(f"@register_expert({name!r}) got a spec for domain {spec.domain!r}")
+        if name in _EXPERTS and _ORIGINS[name] != _origin(obj):
+            raise ValueError(f"expert {name!r} is already registered (by {_ORIGINS[name]})")
+        _EXPERTS[name], _ORIGINS[name] = spec, _origin(obj)
+        return obj
+
+    return deco
 
 
 def registered_experts() -> dict[str, ExpertSpec]:
+    """Every registered expert by domain (importing the built-in ones first)."""
     from . import builtin  # noqa: F401  (registers the built-in domains)
 
     return dict(_EXPERTS)
 
 
-def get_expert(domain: str) -> ExpertSpec:
+def get_expert(name: str) -> ExpertSpec:
     experts = registered_experts()
-    if domain not in experts:
-        raise KeyError(f"unknown domain {domain!r}; registered: {', '.join(sorted(experts))}")
-    return experts[domain]
-
-
-def make_row(domain: str, split: str, idx: int, prompt: str, **extra: Any) -> dict[str, Any]:
-    row = {k: None for k in ROW_KEYS}
-    row.update(id=f"{domain}-{split}-{idx:05d}", domain=domain, prompt=prompt, language="en")
-    row.update(extra)
-    return row
-
-
-def split_seed(split: str, seed: int) -> random.Random:
-    """Disjoint, deterministic streams for train and eval."""
-    return random.Random(f"{seed}:{split}")
-
-
-def in_eval_split(prompt: str, eval_fraction: float = 0.2) -> bool:
-    """A prompt's split is a pure function of its text, so train and eval never overlap."""
-    digest = hashlib.sha256(prompt.encode()).digest()
-    return digest[0] < 256 * eval_fraction
-
-
-def unique_rows(domain: str, split: str, n: int, seed: int,
-                make: Callable[[random.Random], tuple[str, dict]]) -> list[dict[str, Any]]:
-    """Draw ``n`` rows with distinct prompts of this split from ``make(rng) -> (prompt, extra)``."""
-    if split not in ("train", "eval"):
-        raise ValueError(f"split must be train or eval, got {split!r}")
-    rng, seen, rows = split_seed(split, seed), set(), []
-    for _ in range(n * 200):
-        if len(rows) == n:
-            break
-        prompt, extra = make(rng)
-        if prompt not in seen and in_eval_split(prompt) == (split == "eval"):
-            seen.add(prompt)
-            rows.append(make_row(domain, split, len(rows), prompt, **extra))
-    return rows
+    if name not in experts:
+        raise KeyError(f"unknown domain {name!r}; registered: {', '.join(sorted(experts))}")
+    return experts[name]

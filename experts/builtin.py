@@ -1,2 +1,2 @@
-"""Imports the built-in domain modules so their ExpertSpecs register."""
+"""Imports the built-in domain modules so their ``@register_expert`` specs register."""
 from . import agentic_code, agentic_search, code, logic, math, writing  # noqa: F401

@@ -1,32 +1,83 @@
-"""A Python tool for the agentic coding expert: runs code in the reward sandbox."""
+"""A Python tool for the agentic coding expert: runs model-written code in the reward sandbox.
+
+    from experts.tools.python_exec import run_python, configure_python_tool
+    configure_python_tool("local", timeout_s=5, memory_mb=512)   # optional; these are the defaults
+    run_python("print(1 + 1)")   # "exit code 0 (ok)\\nstdout:\\n2"
+
+The sandbox comes from ``rewards.sandbox.build_sandbox`` (imported lazily, built once, the
+same isolation as the ``code_tests`` reward). The tool never raises: a missing sandbox, bad
+input or a sandbox failure returns an ``error: ...`` string. Output is the tail of stdout
+and stderr, bounded by ``MAX_OUTPUT_CHARS``.
+"""
 from __future__ import annotations
 
-from functools import lru_cache
+import threading
+from typing import Any
 
 MAX_OUTPUT_CHARS = 2000
+MAX_CODE_CHARS = 20000
+_settings: dict[str, Any] = {"backend": "local", "timeout_s": 5.0, "memory_mb": 512, "workers": 1}
+_sandbox: Any = None
+_lock = threading.Lock()
 
 
-@lru_cache(maxsize=1)
-def _sandbox():
-    from rewards.sandbox import build_sandbox
+def configure_python_tool(backend: str = "local", **limits: Any) -> None:
+    """Choose the sandbox backend and limits (``rewards.sandbox.build_sandbox`` params)."""
+    global _sandbox
+    with _lock:
+        _settings.clear()
+        _settings.update(backend=backend, **{"timeout_s": 5.0, "memory_mb": 512, "workers": 1, **limits})
+        _sandbox = None
 
-    return build_sandbox("local", timeout_s=5.0, memory_mb=512)
+
+def _get_sandbox() -> Any:
+    global _sandbox
+    with _lock:
+        if _sandbox is None:
+            from rewards.sandbox import build_sandbox
+
+            params = dict(_settings)
+            _sandbox = build_sandbox(params.pop("backend"), **params)
+        return _sandbox
+
+
+def _tail(text: str, limit: int) -> str:
+    return text if len(text) <= limit else "..." + text[-(limit - 3):]
+
+
+def format_result(res: Any) -> str:
+    """``exit code N (status)`` followed by the bounded stdout and stderr tails."""
+    out, err = (getattr(res, "stdout_tail", "") or "").rstrip(), (getattr(res, "stderr_tail", "") or "").rstrip()
+    head = f"exit code {getattr(res, 'returncode', None)} ({getattr(res, 'status', '?')})"
+    budget = max(MAX_OUTPUT_CHARS - len(head) - 20, 100)
+    parts = [head]
+    if out:
+        parts.append("stdout:\n" + _tail(out, budget // 2 if err else budget))
+    if err:
+        parts.append("stderr:\n" + _tail(err, budget // 2 if out else budget))
+    return "\n".join(parts)[:MAX_OUTPUT_CHARS]
 
 
 def run_python(code: str) -> str:
-    """Run a Python program in an isolated sandbox and return what it printed.
+    """Run a Python program in an isolated sandbox and return its exit code and output.
 
     Args:
-        code: The complete Python program to run.
+        code: The complete Python program to run. Use print() to see values.
 
     Returns:
-        The program's stdout and stderr (truncated), and its exit status.
+        The exit code and status, then the end of the program's stdout and stderr.
     """
     if not isinstance(code, str) or not code.strip():
-        return "error: code must be a non-empty string"
+        return "error: code must be a non-empty string of Python source"
+    if len(code) > MAX_CODE_CHARS:
+        return f"error: code is longer than {MAX_CODE_CHARS} characters"
     try:
-        res = _sandbox().run(code)
+        sandbox = _get_sandbox()
+    except ImportError as e:
+        return f"error: the Python sandbox is not available ({e})"
     except Exception as e:  # noqa: BLE001 - a tool never crashes the rollout
-        return f"error: sandbox failure: {type(e).__name__}"
-    out = (res.stdout_tail + ("\n" + res.stderr_tail if res.stderr_tail else "")).strip()
-    return f"[{res.status}, exit {res.returncode}]\n{out[-MAX_OUTPUT_CHARS:]}"
+        return f"error: could not start the sandbox: {type(e).__name__}: {str(e)[:200]}"
+    try:
+        return format_result(sandbox.run(code))
+    except Exception as e:  # noqa: BLE001
+        return f"error: sandbox failure: {type(e).__name__}: {str(e)[:200]}"
