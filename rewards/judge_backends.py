@@ -1,73 +1,162 @@
-"""Judge backends: generate(list of chat-message lists) -> list of strings.
+"""Judge backends: ``generate(list of chat-message lists) -> list[str | Exception]``, by name.
 
-- ``callable``: wraps any Python function; the pipeline wires its in-process vLLM
-  RolloutEngine into this (rewards/ never imports pipeline/).
-- ``openai``: any OpenAI-compatible ``/v1/chat/completions`` endpoint (e.g. ``vllm serve``),
-  with concurrent requests, a concurrency limit, retries with exponential backoff and
-  timeouts. A request that still fails raises ``JudgeUnavailable``, which the judge reports
-  as status ``error`` (never a silent zero).
+    backend = build_backend("openai", base_url="http://judge:8000/v1", model="Qwen/Qwen3-8B")
+    backend = build_backend("callable", generate=my_fn, model="smollm2-135m-instruct")
+
+- ``callable``: wraps any Python function ``generate(batch) -> list[str]``. The pipeline wires
+  its in-process vLLM RolloutEngine into this; rewards/ never imports pipeline/.
+- ``openai``: any OpenAI-compatible ``/v1/chat/completions`` endpoint (``vllm serve``,
+  SGLang, a hosted API). Requests in a batch run concurrently on a thread pool (at most
+  ``concurrency`` in flight, sharing one httpx connection pool), each with a timeout and
+  ``retries`` retries with exponential backoff plus jitter (honouring ``Retry-After``) on
+  connection errors, timeouts, HTTP 408/429/5xx and malformed bodies. Other 4xx answers
+  (bad model name, bad request) are not retried. A request that still fails comes back as a
+  :class:`JudgeUnavailable` *in its slot*, which the judge reports as status ``error`` — never
+  a silent zero.
+
+A backend's ``model`` attribute names the judge in cache keys. Add a backend with
+``@register_backend("name")`` on a class taking keyword params.
+Departure from the paper: none; V3.2 does not specify how its reward model is served.
 """
 from __future__ import annotations
 
+import os
+import random
 import time
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Callable
+from typing import Any, Callable, Protocol
 
 Messages = list[dict[str, str]]
 
 
 class JudgeUnavailable(RuntimeError):
-    """The judge endpoint could not be reached after retries."""
+    """The judge could not produce an answer (endpoint unreachable after retries, bad reply)."""
 
 
+class JudgeBackend(Protocol):
+    """What the judge needs from a backend."""
+
+    model: str
+
+    def generate(self, batch: list[Messages]) -> list[str | Exception]: ...
+
+
+BACKENDS: dict[str, type] = {}
+
+
+def register_backend(name: str) -> Callable[[type], type]:
+    """Class decorator: register a judge backend under ``name``; duplicates are rejected."""
+
+    def deco(cls: type) -> type:
+        if name in BACKENDS and BACKENDS[name] is not cls:
+            raise ValueError(f"judge backend {name!r} is already registered")
+        BACKENDS[name] = cls
+        return cls
+
+    return deco
+
+
+def build_backend(name: str, **params: Any) -> JudgeBackend:
+    """Instantiate a registered backend; unknown names and bad params raise ValueError."""
+    if name not in BACKENDS:
+        raise ValueError(f"unknown judge backend {name!r}; choose from {', '.join(sorted(BACKENDS))}")
+    try:
+        return BACKENDS[name](**params)
+    except TypeError as e:
+        raise ValueError(f"judge backend {name!r}: bad params {sorted(params)}: {e}") from None
+
+
+@register_backend("callable")
 class CallableBackend:
+    """Wrap ``generate(batch) -> list[str]``. A raise or a wrong-length reply errors every slot."""
+
     def __init__(self, generate: Callable[[list[Messages]], list[str]], model: str = "in-process"):
-        self.generate, self.model = generate, model
+        if not callable(generate):
+            raise TypeError("callable backend: `generate` must be callable")
+        self.fn, self.model = generate, model
+
+    def generate(self, batch: list[Messages]) -> list[str | Exception]:
+        if not batch:
+            return []
+        try:
+            out = list(self.fn(batch))
+        except Exception as e:  # noqa: BLE001 - the judge turns this into status=error per row
+            return [JudgeUnavailable(f"judge callable raised {type(e).__name__}: {e}")] * len(batch)
+        if len(out) != len(batch):
+            return [JudgeUnavailable(f"judge callable returned {len(out)} outputs for {len(batch)} prompts")] * len(batch)
+        return [o if isinstance(o, (str, Exception)) else ("" if o is None else str(o)) for o in out]
 
 
+class _Retry(Exception):
+    """A transient failure worth retrying; ``wait_s`` is the server's Retry-After, if any."""
+
+    def __init__(self, msg: str, wait_s: float | None = None):
+        super().__init__(msg)
+        self.wait_s = wait_s
+
+
+def _retry_after(value: str | None) -> float | None:
+    try:
+        return min(60.0, max(0.0, float(value))) if value else None
+    except ValueError:
+        return None
+
+
+@register_backend("openai")
 class OpenAIBackend:
-    def __init__(self, base_url: str, model: str, concurrency: int = 8, timeout_s: float = 60.0, retries: int = 3,
-                 backoff_s: float = 0.5, max_tokens: int = 256, temperature: float = 0.0, api_key: str = "EMPTY"):
-        self.url = base_url.rstrip("/") + "/chat/completions"
-        self.model, self.concurrency, self.timeout_s = model, concurrency, timeout_s
-        self.retries, self.backoff_s, self.max_tokens, self.temperature = retries, backoff_s, max_tokens, temperature
-        self.headers = {"Authorization": f"Bearer {api_key}"}
+    """OpenAI-compatible chat completions with concurrency, timeouts, retries and backoff."""
 
-    def _one(self, client: Any, messages: Messages) -> str:
+    def __init__(self, base_url: str, model: str, concurrency: int = 8, timeout_s: float = 60.0, retries: int = 3,
+                 backoff_s: float = 0.5, max_backoff_s: float = 20.0, max_tokens: int = 512, temperature: float = 0.0,
+                 api_key: str | None = None, api_key_env: str = "OPENAI_API_KEY", extra_body: dict[str, Any] | None = None):
+        if not base_url:
+            raise ValueError("openai judge backend: base_url is required, e.g. http://judge-host:8000/v1")
+        if concurrency < 1 or retries < 0 or timeout_s <= 0:
+            raise ValueError("openai judge backend: need concurrency >= 1, retries >= 0, timeout_s > 0")
+        self.url = base_url.rstrip("/") + ("" if base_url.rstrip("/").endswith("/chat/completions") else "/chat/completions")
+        self.model, self.concurrency, self.timeout_s, self.retries = model, concurrency, timeout_s, retries
+        self.backoff_s, self.max_backoff_s = backoff_s, max_backoff_s
+        self.body = {"model": model, "max_tokens": max_tokens, "temperature": temperature, **(extra_body or {})}
+        key = api_key or os.environ.get(api_key_env) or "EMPTY"
+        self.headers = {"Authorization": f"Bearer {key}"}
+
+    def _attempt(self, client: Any, messages: Messages) -> str:
         import httpx
 
-        body = {"model": self.model, "messages": messages, "max_tokens": self.max_tokens, "temperature": self.temperature}
+        try:
+            r = client.post(self.url, json={**self.body, "messages": messages}, headers=self.headers)
+        except httpx.HTTPError as e:  # connect errors, timeouts, protocol errors
+            raise _Retry(f"{type(e).__name__}: {e}") from None
+        if r.status_code in (408, 429) or r.status_code >= 500:
+            raise _Retry(f"HTTP {r.status_code}", _retry_after(r.headers.get("retry-after")))
+        if r.status_code >= 400:
+            raise JudgeUnavailable(f"judge endpoint {self.url} answered HTTP {r.status_code}: {r.text[:200]}")
+        try:
+            content = r.json()["choices"][0]["message"].get("content")
+        except (ValueError, KeyError, IndexError, TypeError, AttributeError):
+            raise _Retry(f"malformed reply body: {r.text[:200]!r}") from None
+        return content or ""
+
+    def _one(self, client: Any, messages: Messages) -> str | Exception:
         last = ""
         for attempt in range(self.retries + 1):
             try:
-                r = client.post(self.url, json=body, headers=self.headers, timeout=self.timeout_s)
-                if r.status_code < 500 and r.status_code != 429:
-                    r.raise_for_status()
-                    return r.json()["choices"][0]["message"]["content"] or ""
-                last = f"HTTP {r.status_code}"
-            except (httpx.HTTPError, KeyError, ValueError) as e:
-                last = f"{type(e).__name__}: {e}"
-            time.sleep(self.backoff_s * 2**attempt)
-        raise JudgeUnavailable(f"judge endpoint {self.url} failed after {self.retries + 1} attempts: {last}")
+                return self._attempt(client, messages)
+            except JudgeUnavailable as e:
+                return e
+            except _Retry as e:
+                last = str(e)
+                if attempt < self.retries:
+                    delay = min(self.max_backoff_s, self.backoff_s * 2**attempt) * (0.5 + random.random() / 2)
+                    time.sleep(e.wait_s if e.wait_s is not None else delay)
+        return JudgeUnavailable(f"judge endpoint {self.url} failed after {self.retries + 1} attempts: {last}")
 
     def generate(self, batch: list[Messages]) -> list[str | Exception]:
         import httpx
 
-        with httpx.Client() as client, ThreadPoolExecutor(max_workers=self.concurrency) as pool:
-            futures = [pool.submit(self._one, client, m) for m in batch]
-            out: list[str | Exception] = []
-            for f in futures:
-                try:
-                    out.append(f.result())
-                except JudgeUnavailable as e:
-                    out.append(e)
-            return out
-
-
-BACKENDS: dict[str, Callable[..., Any]] = {"callable": CallableBackend, "openai": OpenAIBackend}
-
-
-def build_backend(name: str, **params: Any) -> Any:
-    if name not in BACKENDS:
-        raise ValueError(f"unknown judge backend {name!r}; choose from {', '.join(BACKENDS)}")
-    return BACKENDS[name](**params)
+        if not batch:
+            return []
+        limits = httpx.Limits(max_connections=self.concurrency, max_keepalive_connections=self.concurrency)
+        with httpx.Client(timeout=self.timeout_s, limits=limits) as client, \
+                ThreadPoolExecutor(max_workers=min(self.concurrency, len(batch))) as pool:
+            return list(pool.map(lambda m: self._one(client, m), batch))

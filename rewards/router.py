@@ -1,112 +1,297 @@
 """Route each row to its domain's weighted reward list and combine the results.
 
     router = RewardRouter({"math": [{"name": "math_correctness", "weight": 1.0},
-                                    {"name": "length_penalty", "weight": 0.2}]},
-                          sandbox=sb, backend=judge_backend, constitution=const)
-    scored = router.score_rows(rows)        # rows + reward, components, status, info
-    funcs = router.trl_reward_funcs()       # one TRL reward function per reward name
+                                    {"name": "length_penalty", "weight": 0.2, "params": {"max_len": 512}}],
+                           "writing": [{"name": "rubric_judge", "weight": 1.0}]},
+                          sandbox=sb, backend=judge_backend, constitution=const, guard="penalize")
+    scored = router.score(rows)           # list[ScoredRow], input order
+    dicts = router.score_rows(rows)       # the output-row contract: row + reward, components, status, info
+    funcs = router.trl_reward_funcs()     # one TRL reward function per reward name
 
-Per domain, rewards run in config order. Before a reward that is not a correctness reward
-runs, ``row["_correct"]`` is set from the earlier correctness rewards (score >= 1), so
-``length_penalty`` can penalise verbosity among correct answers. The row's reward is
-sum(weight * score) over rewards that applied (None if none did); its status is the worst
-of its rewards' statuses. A reward that raises marks its rows ``error`` instead of failing
-the batch. Dependencies (``sandbox``, ``backend``, ``constitution``, ``guard``) are passed to
-the reward constructors that accept them.
+Config: a plain mapping ``{domain: [{"name", "weight", "params"}]}``; entries (or the whole
+mapping) may be pydantic models, which are ``model_dump()``-ed. Within a domain rewards run
+in config order, each once on that domain's rows of the batch. Before a reward that is not
+a correctness reward runs, ``row["_correct"]`` is set from the earlier rewards whose class
+has ``is_correctness = True``: True when all that applied scored >= 1.0, False when one
+scored less, None when none applied (``length_penalty`` uses it for its verbosity term).
+
+Combination per row: ``reward = sum(weight * score)`` over rewards whose score is not None
+(None when all are None); ``status`` = the worst by ``STATUS_PRIORITY``; ``components``
+keyed by reward name plus sub-components as ``name/sub``; ``info[name]`` = that reward's
+info (with its ``status`` when not ok). A reward that raises (or returns a wrong number of
+results) on a batch is re-run row by row, so only the rows it fails on get status
+``error`` for it; group-aware rewards then see single rows for that batch only.
+
+Dependencies: keyword arguments of the constructor are offered to every reward through
+``build_reward(name, params, **deps)``, which passes each only to rewards whose constructor
+takes it, and never over a YAML param. Names in use: ``sandbox`` (code_tests), ``backend``,
+``constitution``, ``guard``, ``cache_dir`` (rubric_judge).
+
+TRL: each function from :meth:`trl_reward_funcs` is named after its reward (TRL logs it as
+``rewards/<name>``), takes ``(prompts, completions, **columns)`` and returns
+``weight_d * score`` for rows whose domain uses the reward, None otherwise. The batch is
+scored once and reused by the other functions (matched by the identity and contents of the
+inputs). Keep TRL's ``reward_weights`` at 1: the domain weights are already applied, and
+the sum over functions equals the combined reward. Per-batch status shares are logged
+through TRL's ``log_metric`` as ``reward_status/<status>``.
+Departure from the paper: none in spirit; V3.2 routes by task type, we route by ``domain``.
 """
 from __future__ import annotations
 
+import json
+import math
+import numbers
+import threading
 from collections import defaultdict
-from typing import Any, Callable
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping, Sequence
 
-from .base import STATUS_PRIORITY, RewardResult, build_reward
+from .base import STATUS_PRIORITY, STATUSES, RewardResult, Row, Status, build_reward
+
+_TRL_HOOKS = ("trainer_state", "log_extra", "log_metric", "environments")
+_TRL_NON_COLUMNS = (*_TRL_HOOKS, "completion_ids")
+
+
+@dataclass
+class RewardEntry:
+    """One configured reward of a domain."""
+
+    name: str
+    """Registered reward name (or ``module:Class``); the component key."""
+    weight: float
+    """Multiplier of this reward's score in the domain's sum."""
+    params: dict[str, Any]
+    """Constructor keyword arguments from the config."""
+    reward: Any
+    """The built reward instance (shared between domains with the same name and params)."""
+
+    @property
+    def is_correctness(self) -> bool:
+        return bool(getattr(self.reward, "is_correctness", False))
+
+
+@dataclass
+class ScoredRow:
+    """A row after routing: the input row (copied) plus the combined outcome."""
+
+    row: Row
+    reward: float | None
+    status: Status
+    components: dict[str, float | None] = field(default_factory=dict)
+    info: dict[str, Any] = field(default_factory=dict)
+    results: dict[str, RewardResult] = field(default_factory=dict)
+    """Each reward's own result, by name."""
+
+    def to_dict(self) -> Row:
+        """The output-row contract of ``posttrain rewards score``."""
+        return {**self.row, "reward": self.reward, "components": self.components, "status": self.status, "info": self.info}
+
+
+def _entries(domains: Any) -> dict[str, list[dict[str, Any]]]:
+    """Normalise the config to ``{domain: [{name, weight, params}]}``, with field-path errors."""
+    if hasattr(domains, "model_dump"):
+        domains = domains.model_dump()
+    if not isinstance(domains, Mapping) or not domains:
+        raise ValueError("rewards: expected a non-empty mapping {domain: [{name, weight, params}]}")
+    out: dict[str, list[dict[str, Any]]] = {}
+    for domain, items in domains.items():
+        if not isinstance(items, Sequence) or isinstance(items, (str, bytes)) or not items:
+            raise ValueError(f"rewards.{domain}: expected a non-empty list of {{name, weight, params}}")
+        out[str(domain)] = [_entry(item, f"rewards.{domain}[{i}]") for i, item in enumerate(items)]
+        names = [e["name"] for e in out[str(domain)]]
+        if len(set(names)) != len(names):
+            raise ValueError(f"rewards.{domain}: a reward name appears twice ({names}); each component needs one name")
+    return out
+
+
+def _entry(item: Any, path: str) -> dict[str, Any]:
+    item = item.model_dump() if hasattr(item, "model_dump") else item
+    if not isinstance(item, Mapping):
+        raise ValueError(f"{path}: expected a mapping with name, weight, params")
+    extra = set(item) - {"name", "weight", "params"}
+    if extra:
+        raise ValueError(f"{path}: unknown key(s) {sorted(extra)}; allowed: name, weight, params")
+    name, weight, params = item.get("name"), item.get("weight", 1.0), item.get("params") or {}
+    if not isinstance(name, str) or not name:
+        raise ValueError(f"{path}.name: required, a registered reward name")
+    if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not math.isfinite(weight) or weight < 0:
+        raise ValueError(f"{path}.weight: must be a finite number >= 0, got {weight!r}")
+    if not isinstance(params, Mapping):
+        raise ValueError(f"{path}.params: must be a mapping of constructor arguments")
+    return {"name": name, "weight": float(weight), "params": dict(params)}
+
+
+def _error(name: str, e: BaseException | str) -> RewardResult:
+    msg = e if isinstance(e, str) else f"{type(e).__name__}: {e}"
+    return RewardResult(None, "error", info={"error": f"reward {name!r} failed: {msg}"[:500]})
+
+
+def _checked(name: str, res: Any) -> RewardResult:
+    if not isinstance(res, RewardResult):
+        return _error(name, f"returned {type(res).__name__}, not RewardResult")
+    if res.status not in STATUSES:
+        return _error(name, f"returned unknown status {res.status!r}")
+    if res.score is not None:
+        if isinstance(res.score, bool) or not isinstance(res.score, numbers.Real) or not math.isfinite(res.score):
+            return _error(name, f"returned a non-finite or non-numeric score {res.score!r}")
+        res.score = float(res.score)
+    return res
+
+
+@dataclass
+class _TrlBatch:
+    """The last TRL batch: its inputs (kept alive, so their ids cannot be reused) and scores."""
+
+    prompts: Any
+    completions: Any
+    columns: dict[str, Any]
+    snapshot: list[Any]
+    scored: list[ScoredRow]
+
+    def matches(self, prompts: Any, completions: Any, columns: dict[str, Any]) -> bool:
+        return (prompts is self.prompts and completions is self.completions and columns.keys() == self.columns.keys()
+                and all(columns[k] is v for k, v in self.columns.items()) and list(completions) == self.snapshot)
 
 
 class RewardRouter:
-    def __init__(self, domains: dict[str, list[Any]], **deps: Any):
-        self.specs: dict[str, list[tuple[str, float, Any]]] = {}
+    """Domain -> weighted rewards; scores mixed-domain batches and serves TRL reward functions."""
+
+    def __init__(self, domains: Any, **deps: Any):
         built: dict[tuple[str, str], Any] = {}
-        for domain, entries in domains.items():
+        self.specs: dict[str, list[RewardEntry]] = {}
+        for domain, items in _entries(domains).items():
             self.specs[domain] = []
-            for e in entries:
-                e = e.model_dump() if hasattr(e, "model_dump") else dict(e)
-                key = (e["name"], repr(sorted((e.get("params") or {}).items())))
+            for i, e in enumerate(items):
+                key = (e["name"], json.dumps(e["params"], sort_keys=True, default=repr))
                 if key not in built:
-                    built[key] = build_reward(e["name"], e.get("params"), **deps)
-                self.specs[domain].append((e["name"], float(e.get("weight", 1.0)), built[key]))
-        self._last: tuple[Any, list[dict[str, Any]]] | None = None
-
-    def _run_domain(self, domain: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        results: list[dict[str, RewardResult]] = [{} for _ in rows]
-        for name, _, reward in self.specs[domain]:
-            if not getattr(reward, "is_correctness", False):
-                for r, res in zip(rows, results):
-                    flags = [v.score >= 1.0 for n, v in res.items() if v.score is not None and getattr(self._reward(domain, n), "is_correctness", False)]
-                    r["_correct"] = all(flags) if flags else None
-            try:
-                out = reward(rows)
-            except Exception as e:  # noqa: BLE001 - one broken reward never sinks the batch
-                out = [RewardResult(None, "error", info={"exception": f"{type(e).__name__}: {e}"[:300]}) for _ in rows]
-            for res, o in zip(results, out):
-                res[name] = o
-        return [self._combine(domain, r, res) for r, res in zip(rows, results)]
-
-    def _reward(self, domain: str, name: str) -> Any:
-        return next(rw for n, _, rw in self.specs[domain] if n == name)
-
-    def _combine(self, domain: str, row: dict[str, Any], res: dict[str, RewardResult]) -> dict[str, Any]:
-        weights = {n: w for n, w, _ in self.specs[domain]}
-        applied = [(weights[n], r.score) for n, r in res.items() if r.score is not None]
-        components: dict[str, float | None] = {}
-        for n, r in res.items():
-            components[n] = r.score
-            components.update(r.components if n == "rubric_judge" else {f"{n}/{k}": v for k, v in r.components.items()})
-        status = max((r.status for r in res.values()), key=lambda s: STATUS_PRIORITY[s], default="ok")
-        out = {k: v for k, v in row.items() if k != "_correct"}
-        out.update(reward=sum(w * s for w, s in applied) if applied else None, components=components, status=status,
-                   info={n: r.info for n, r in res.items() if r.info})
-        return out
+                    try:
+                        built[key] = build_reward(e["name"], e["params"], **deps)
+                    except (ValueError, KeyError, TypeError) as err:
+                        msg = err.args[0] if isinstance(err, KeyError) and err.args else str(err)
+                        raise ValueError(f"rewards.{domain}[{i}] ({e['name']}): {msg}") from None
+                self.specs[domain].append(RewardEntry(e["name"], e["weight"], e["params"], built[key]))
+        self._last: _TrlBatch | None = None
+        self._lock = threading.Lock()
 
     def domains(self) -> list[str]:
         return sorted(self.specs)
 
-    def score_rows(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """Score a mixed-domain batch; output rows keep the input order."""
+    def reward_names(self) -> list[str]:
+        """Distinct reward names, in first-configured order."""
+        return list(dict.fromkeys(e.name for entries in self.specs.values() for e in entries))
+
+    def weight(self, domain: str, name: str) -> float | None:
+        """The weight of reward ``name`` in ``domain``, or None when the domain does not use it."""
+        return next((e.weight for e in self.specs.get(domain, []) if e.name == name), None)
+
+    # ---- scoring -------------------------------------------------------------------------
+    def _call(self, entry: RewardEntry, rows: list[Row]) -> list[RewardResult]:
+        try:
+            out = list(entry.reward(rows))
+            if len(out) != len(rows):
+                raise ValueError(f"returned {len(out)} results for {len(rows)} rows")
+        except Exception as e:  # noqa: BLE001 - one broken reward never sinks the batch
+            if len(rows) == 1:
+                return [_error(entry.name, e)]
+            return [self._call(entry, [row])[0] for row in rows]  # isolate the rows it fails on
+        return [_checked(entry.name, r) for r in out]
+
+    @staticmethod
+    def _fill_correct(entries: list[RewardEntry], rows: list[Row], results: list[dict[str, RewardResult]]) -> None:
+        correctness = {e.name for e in entries if e.is_correctness}
+        for row, res in zip(rows, results):
+            flags = [r.score >= 1.0 for n, r in res.items() if n in correctness and r.score is not None]
+            row["_correct"] = all(flags) if flags else None
+
+    def _combine(self, entries: list[RewardEntry], row: Row, res: dict[str, RewardResult]) -> ScoredRow:
+        applied = [e.weight * res[e.name].score for e in entries if res[e.name].score is not None]
+        components: dict[str, float | None] = {}
+        info: dict[str, Any] = {}
+        for e in entries:
+            r = res[e.name]
+            components[e.name] = r.score
+            components.update({k if k.startswith(e.name + "/") else f"{e.name}/{k}": v for k, v in r.components.items()})
+            if r.info or r.status != "ok":
+                info[e.name] = dict(r.info) if r.status == "ok" else {**r.info, "status": r.status}
+        status = max((r.status for r in res.values()), key=STATUS_PRIORITY.__getitem__, default="ok")
+        clean = {k: v for k, v in row.items() if k != "_correct"}
+        return ScoredRow(clean, sum(applied) if applied else None, status, components, info, dict(res))
+
+    def _score_domain(self, domain: str, rows: list[Row]) -> list[ScoredRow]:
+        entries = self.specs[domain]
+        results: list[dict[str, RewardResult]] = [{} for _ in rows]
+        for entry in entries:
+            if not entry.is_correctness:
+                self._fill_correct(entries, rows, results)
+            for res, r in zip(results, self._call(entry, rows)):
+                res[entry.name] = r
+        return [self._combine(entries, row, res) for row, res in zip(rows, results)]
+
+    def score(self, rows: Sequence[Row]) -> list[ScoredRow]:
+        """Score a mixed-domain batch (input rows are not modified); output keeps the input order.
+
+        Raises KeyError naming the domain when a row's ``domain`` is not configured.
+        """
         by_domain: dict[str, list[int]] = defaultdict(list)
-        for i, r in enumerate(rows):
-            d = r.get("domain")
-            if d not in self.specs:
-                raise KeyError(f"row {r.get('id', i)!r}: unknown domain {d!r}; configured: {', '.join(self.domains())}")
-            by_domain[d].append(i)
-        out: list[dict[str, Any] | None] = [None] * len(rows)
-        for d, idx in by_domain.items():
-            for i, scored in zip(idx, self._run_domain(d, [dict(rows[i]) for i in idx])):
+        for i, row in enumerate(rows):
+            domain = row.get("domain")
+            if domain not in self.specs:
+                raise KeyError(f"row {row.get('id', i)!r}: unknown domain {domain!r}; "
+                               f"configured domains: {', '.join(self.domains())}")
+            by_domain[domain].append(i)
+        out: list[ScoredRow | None] = [None] * len(rows)
+        for domain, idx in by_domain.items():
+            for i, scored in zip(idx, self._score_domain(domain, [dict(rows[i]) for i in idx])):
                 out[i] = scored
         return out  # type: ignore[return-value]
 
-    def _score_trl(self, prompts: list[Any], completions: list[Any], columns: dict[str, list[Any]]) -> list[dict[str, Any]]:
-        key = (id(prompts), id(completions), len(completions))
-        if self._last is None or self._last[0] != key:
-            rows = [{"prompt": p, "completion": c, **{k: v[i] for k, v in columns.items() if isinstance(v, list) and len(v) == len(completions)}}
-                    for i, (p, c) in enumerate(zip(prompts, completions))]
-            self._last = (key, self.score_rows(rows))
-        return self._last[1]
+    def score_rows(self, rows: Sequence[Row]) -> list[Row]:
+        """:meth:`score` as output-row dicts (row + reward, components, status, info)."""
+        return [s.to_dict() for s in self.score(rows)]
+
+    # ---- TRL -----------------------------------------------------------------------------
+    @staticmethod
+    def _trl_rows(prompts: Sequence[Any], completions: Sequence[Any], columns: dict[str, Any]) -> list[Row]:
+        n = len(completions)
+        if len(prompts) != n:
+            raise ValueError(f"TRL reward: {len(prompts)} prompts but {n} completions")
+        cols = {k: v for k, v in columns.items()
+                if k not in _TRL_NON_COLUMNS and isinstance(v, (list, tuple)) and len(v) == n}
+        ids = columns.get("completion_ids")
+        rows = []
+        for i in range(n):
+            row = {"prompt": prompts[i], "completion": completions[i], **{k: v[i] for k, v in cols.items()}}
+            if "completion_tokens" not in row and isinstance(ids, (list, tuple)) and len(ids) == n:
+                row["completion_tokens"] = len(ids[i])
+            rows.append(row)
+        return rows
+
+    def _trl_scored(self, prompts: Sequence[Any], completions: Sequence[Any], columns: dict[str, Any]) -> list[ScoredRow]:
+        with self._lock:
+            data = {k: v for k, v in columns.items() if k not in _TRL_HOOKS}
+            if self._last is not None and self._last.matches(prompts, completions, data):
+                return self._last.scored
+            scored = self.score(self._trl_rows(prompts, completions, columns))
+            self._last = _TrlBatch(prompts, completions, data, list(completions), scored)
+        log = columns.get("log_metric")
+        if callable(log) and scored:
+            for status in STATUSES[1:]:
+                log(f"reward_status/{status}", sum(s.status == status for s in scored) / len(scored))
+        return scored
 
     def trl_reward_funcs(self) -> list[Callable[..., list[float | None]]]:
-        """One TRL reward function per reward name: weight_d * score for rows of domains that use it, else None."""
-        names = list(dict.fromkeys(n for specs in self.specs.values() for n, _, _ in specs))
+        """One TRL reward function per reward name: ``weight_d * score`` on its domains' rows, else None."""
 
         def make(name: str) -> Callable[..., list[float | None]]:
-            def fn(prompts: list[Any], completions: list[Any], **columns: Any) -> list[float | None]:
-                scored = self._score_trl(prompts, completions, columns)
+            def reward_fn(prompts: list[Any], completions: list[Any], **columns: Any) -> list[float | None]:
                 out: list[float | None] = []
-                for row in scored:
-                    w = next((w for n, w, _ in self.specs[row["domain"]] if n == name), None)
-                    s = row["components"].get(name)
-                    out.append(None if w is None or s is None else w * s)
+                for s in self._trl_scored(prompts, completions, columns):
+                    w, res = self.weight(s.row["domain"], name), s.results.get(name)
+                    out.append(None if w is None or res is None or res.score is None else w * res.score)
                 return out
 
-            fn.__name__ = name
-            return fn
+            reward_fn.__name__ = reward_fn.__qualname__ = name
+            reward_fn.__doc__ = f"TRL reward function for {name!r} (weight x score on the domains that use it)."
+            return reward_fn
 
-        return [make(n) for n in names]
+        return [make(n) for n in self.reward_names()]
