@@ -148,6 +148,94 @@ class ExpertConfig(Section):
     """LoRA adapters; None = full fine-tuning (or the spec's default)."""
 
 
+class DistillConfig(Section):
+    """Distillation data generation (stage `distill`): experts write answers, rewards filter them."""
+
+    modes: list[Literal["thinking", "non_thinking"]] = Field(default_factory=lambda: ["thinking", "non_thinking"])
+    """Modes to generate data in."""
+    mode_experts: dict[str, str] = Field(default_factory=dict)
+    """Optional per-mode generator override, e.g. {non_thinking: base}: 'base', 'expert:<domain>', or
+    'expert' (each domain's own expert, the default). A missing expert checkpoint falls back to the base model."""
+    prompts_per_domain: int = Field(32, gt=0)
+    """Training prompts per domain to generate for."""
+    samples_per_prompt: int = Field(4, gt=0)
+    """Responses sampled per prompt and mode (rejection sampling pool)."""
+    keep_per_prompt: int = Field(1, gt=0)
+    """Accepted responses kept per prompt and mode, shortest correct first."""
+    min_reward: float = 1.0
+    """A sample is kept when its correctness reward (or judge score for domains without one) is >= this."""
+    min_language_consistency: float = Field(0.8, ge=0, le=1)
+    """Drop samples whose language-consistency score is below this."""
+    near_dup_threshold: float = Field(0.9, gt=0, le=1)
+    """Jaccard similarity of word 5-gram shingles above which two responses count as duplicates."""
+    shard_size: int = Field(64, gt=0)
+    """Prompts per generation shard (the unit of resume)."""
+    temperature: float = Field(0.8, ge=0)
+    """Sampling temperature for distillation."""
+    max_tokens: int | None = Field(None, gt=0)
+    """Max new tokens; None = rollout.max_tokens."""
+
+    @model_validator(mode="after")
+    def _keep_le_samples(self) -> "DistillConfig":
+        if self.keep_per_prompt > self.samples_per_prompt:
+            raise ValueError(f"keep_per_prompt={self.keep_per_prompt} must be <= samples_per_prompt={self.samples_per_prompt}")
+        return self
+
+
+class SFTConfig(Section):
+    """Supervised fine-tuning of the general model on the distillation data (stage `sft`)."""
+
+    epochs: float = Field(1.0, gt=0)
+    """Passes over the (mixed) dataset."""
+    learning_rate: float = Field(5e-5, gt=0)
+    """Peak learning rate."""
+    batch_size: int = Field(8, gt=0)
+    """Per-device batch size."""
+    grad_accum: int = Field(1, gt=0)
+    """Gradient accumulation steps."""
+    max_length: int = Field(512, gt=0)
+    """Max tokens per example (longer ones are truncated)."""
+    domain_weights: dict[str, float] = Field(default_factory=dict)
+    """Sampling weight per domain (relative; missing domains weigh 1)."""
+    mode_weights: dict[str, float] = Field(default_factory=dict)
+    """Sampling weight per mode (thinking / non_thinking; missing weigh 1)."""
+    lora: LoraConfig | None = None
+    """LoRA adapters; None = full fine-tuning."""
+    num_workers: int = Field(1, gt=0)
+    """Ray Train workers (DDP on gloo/NCCL); 1 trains in the stage process."""
+    save_steps: int = Field(50, gt=0)
+    """Checkpoint every N steps (resume point)."""
+
+
+class MixedConfig(Section):
+    """Mixed GRPO over all domains at once (stage `mixed`)."""
+
+    domains: dict[str, float] = Field(default_factory=dict)
+    """Domain -> mixing weight; empty = every run domain, weighted by `weighting`."""
+    weighting: Literal["fixed", "proportional"] = "fixed"
+    """fixed: use the weights as ratios (equal if empty); proportional: by dataset size."""
+    steps: int = Field(20, gt=0)
+    """Optimizer steps."""
+    group_size: int = Field(4, gt=1)
+    """Completions per prompt."""
+    prompts_per_step: int = Field(2, gt=0)
+    """Prompts per optimizer step."""
+    learning_rate: float = Field(1e-5, gt=0)
+    """Learning rate."""
+    max_completion_len: int | None = Field(None, gt=0)
+    """Max new tokens; None = rollout.max_tokens."""
+    kl_beta: dict[str, float] = Field(default_factory=dict)
+    """Per-domain KL weight override; the stage uses the max over the batch's domains (TRL has one beta)."""
+    mode: Literal["thinking", "non_thinking", "both"] = "non_thinking"
+    """Training mode."""
+    lora: LoraConfig | None = None
+    """LoRA adapters; None = full fine-tuning."""
+    eval_every: int = Field(0, ge=0)
+    """Forgetting guard: evaluate every domain's held-out set every N steps (0 = only at start and end)."""
+    eval_size: int = Field(4, gt=0)
+    """Held-out prompts per domain for the forgetting guard."""
+
+
 class Resources(Section):
     num_cpus: float = Field(1, ge=0)
     """CPUs reserved for the stage's Ray task."""
@@ -210,6 +298,12 @@ class PipelineConfig(Section):
     """GRPO settings shared by expert and mixed RL."""
     experts: dict[str, ExpertConfig] = Field(default_factory=dict)
     """Experts to train, keyed by domain, with per-expert overrides."""
+    distill: DistillConfig = Field(default_factory=DistillConfig)
+    """Distillation data generation."""
+    sft: SFTConfig = Field(default_factory=SFTConfig)
+    """SFT of the general model."""
+    mixed: MixedConfig = Field(default_factory=MixedConfig)
+    """Mixed-domain GRPO."""
     eval: EvalConfig = Field(default_factory=EvalConfig)
     """Offline evaluation."""
     resources: dict[str, Resources] = Field(default_factory=dict)

@@ -32,9 +32,9 @@ log = logging.getLogger(__name__)
 # Config sections each stage kind reads; a change in any of them reruns the stage.
 STAGE_SECTIONS: dict[str, tuple[str, ...]] = {
     "expert": ("model", "seed", "rollout", "rewards", "judge", "sandbox", "data", "grpo", "experts"),
-    "distill": ("rollout", "rewards", "judge", "sandbox", "data", "seed"),
-    "sft": ("model", "seed"),
-    "mixed": ("rollout", "rewards", "judge", "sandbox", "data", "grpo", "seed"),
+    "distill": ("model", "domains", "rollout", "rewards", "judge", "sandbox", "data", "seed", "distill"),
+    "sft": ("model", "seed", "sft"),
+    "mixed": ("domains", "rollout", "rewards", "judge", "sandbox", "data", "grpo", "seed", "mixed"),
     "eval": ("model", "seed", "domains", "rollout", "rewards", "judge", "sandbox", "data", "eval"),
     "report": (),
 }

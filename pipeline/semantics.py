@@ -62,8 +62,11 @@ def check_semantics(cfg: PipelineConfig, base_dir: Path) -> None:
     domains = known_domains()
     for i, d in enumerate(cfg.domains):
         _check_domain(f"domains[{i}]", d, domains)
-    for section in ("experts", "data"):
-        for d in getattr(cfg, section):
+    for section in ("experts", "data", "mixed.domains", "mixed.kl_beta", "sft.domain_weights"):
+        node = cfg
+        for part in section.split("."):
+            node = getattr(node, part)
+        for d in node:
             _check_domain(f"{section}.{d}", d, domains)
     stage_kinds = ("expert", "distill", "sft", "mixed", "eval", "report")
     for kind in cfg.resources:
