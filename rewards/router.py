@@ -153,6 +153,26 @@ class _TrlBatch:
                 and all(columns[k] is v for k, v in self.columns.items()) and list(completions) == self.snapshot)
 
 
+def _log_domains(log: Callable[[str, float], None], scored: list[ScoredRow]) -> None:
+    """Per-domain batch metrics: ``domain/<d>/reward`` (mean combined reward), ``/share`` of the
+    batch, ``/length`` (mean completion tokens) and ``/<reward name>`` component means."""
+    by_domain: dict[str, list[ScoredRow]] = defaultdict(list)
+    for s in scored:
+        by_domain[s.row["domain"]].append(s)
+    for d, rows in by_domain.items():
+        rewards = [s.reward for s in rows if s.reward is not None]
+        lengths = [s.row["completion_tokens"] for s in rows if isinstance(s.row.get("completion_tokens"), numbers.Number)]
+        log(f"domain/{d}/share", len(rows) / len(scored))
+        if rewards:
+            log(f"domain/{d}/reward", sum(rewards) / len(rewards))
+        if lengths:
+            log(f"domain/{d}/length", sum(lengths) / len(lengths))
+        for name in dict.fromkeys(n for s in rows for n in s.results):
+            vals = [s.results[name].score for s in rows if name in s.results and s.results[name].score is not None]
+            if vals:
+                log(f"domain/{d}/{name}", sum(vals) / len(vals))
+
+
 class RewardRouter:
     """Domain -> weighted rewards; scores mixed-domain batches and serves TRL reward functions."""
 
@@ -277,6 +297,7 @@ class RewardRouter:
         if callable(log) and scored:
             for status in STATUSES[1:]:
                 log(f"reward_status/{status}", sum(s.status == status for s in scored) / len(scored))
+            _log_domains(log, scored)
         return scored
 
     def trl_reward_funcs(self) -> list[Callable[..., list[float | None]]]:

@@ -23,6 +23,7 @@ class SamplingConfig:
     seed: int | None = None
     logprobs: bool = False
     stop: list[str] = field(default_factory=list)
+    include_stop_token: bool = False  # keep the EOS token (and its logprob) in token_ids, as RL training needs
 
 
 @dataclass
@@ -57,6 +58,11 @@ class RolloutEngine:
         outs = self._generate_ids(ids, sampling)
         return [Generation(p, text, pid, [Sample(prefill + s.text, s.token_ids, s.logprobs, s.finish_reason) for s in samples])
                 for p, (text, prefill), pid, samples in zip(prompts, rendered, ids, outs)]
+
+    def generate_ids(self, prompt_ids: list[list[int]], sampling: SamplingConfig) -> list[list[Sample]]:
+        """Generate from already tokenised prompts (multi-turn RL rollouts build their own ids);
+        ``Sample.text`` has no prefill here."""
+        return self._generate_ids(prompt_ids, sampling)
 
     def _generate_ids(self, prompt_ids: list[list[int]], sampling: SamplingConfig) -> list[list[Sample]]:
         raise NotImplementedError

@@ -63,6 +63,8 @@ class HFEngine(RolloutEngine):
         finish = "stop" if end is not None else "length"
         kept = toks[: end] if end is not None else toks
         text = self.tokenizer.decode(kept, skip_special_tokens=True)
+        if end is not None and s.include_stop_token:
+            kept = toks[: end + 1]
         for stop in s.stop:
             if stop in text:
                 text, finish = text.split(stop, 1)[0], "stop"

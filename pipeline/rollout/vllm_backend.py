@@ -35,6 +35,7 @@ class VLLMEngine(RolloutEngine):
         else:
             kwargs.update(enforce_eager=True)
         self.llm = LLM(**kwargs)
+        self.max_model_len = max_model_len
         super().__init__(model_path, self.llm.get_tokenizer())
 
     def _params(self, s: SamplingConfig):
@@ -53,7 +54,8 @@ class VLLMEngine(RolloutEngine):
                 lps = ([next(iter(d.values())).logprob if len(d) == 1 else d[t].logprob for d, t in zip(o.logprobs, o.token_ids)]
                        if sampling.logprobs and o.logprobs is not None else None)
                 ids = list(o.token_ids)
-                if o.finish_reason == "stop" and o.stop_reason is None and ids:  # stopped on EOS: drop it, like HF
+                eos_stop = o.finish_reason == "stop" and o.stop_reason is None and ids
+                if eos_stop and not sampling.include_stop_token:  # stopped on EOS: drop it, like HF
                     ids, lps = ids[:-1], (lps[:-1] if lps is not None else None)
                 samples.append(Sample(o.text, ids, lps, "length" if o.finish_reason == "length" else "stop"))
             result.append(samples)

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 STAGE_MODULES: dict[str, str] = {
+    "expert": "pipeline.stages.expert_rl",
     "eval": "pipeline.stages.evaluate",
 }
 _STAGES: dict[str, Callable[..., "StageResult"]] = {}

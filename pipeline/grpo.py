@@ -1,0 +1,184 @@
+"""GRPO with TRL's GRPOTrainer, rollouts from our RolloutEngine, rewards from the router.
+
+Shared by the expert stages (one domain) and the mixed stage (all domains). The DeepSeek-V3.2
+settings (``cfg.grpo``) map onto TRL 1.16 as follows:
+
+| V3.2                                   | config                         | TRL GRPOConfig                  |
+|----------------------------------------|--------------------------------|---------------------------------|
+| unbiased KL estimate                   | grpo.unbiased_kl               | use_bias_correction_kl          |
+| off-policy sequence masking (δ)        | grpo.off_policy_mask_threshold | off_policy_mask_threshold       |
+| mean-only advantage (no std division)  | grpo.scale_rewards: none       | scale_rewards="none"            |
+| KL weight per domain (0 allowed)       | experts.<d>.kl_beta / mixed.kl_beta | beta                       |
+| clip-higher (DAPO)                     | grpo.epsilon / epsilon_high    | epsilon / epsilon_high          |
+| loss aggregation                       | grpo.loss_type                 | loss_type                       |
+| keep sampling mask (top-p/top-k)       | not supported                  | (none)                          |
+
+Keep-sampling-mask is not implemented: TRL recomputes the policy log-probabilities over the
+full vocabulary and has no hook to apply the sampler's truncation mask, so training with
+``rollout.top_p < 1`` or ``top_k > 0`` logs a warning; the defaults (1.0 / off) need no mask.
+The off-policy mask compares against the *engine's* sampling log-probabilities, which the
+rollout function returns, exactly as V3.2 measures the behaviour policy.
+
+    job = RLJob(model=..., rows=[...], steps=20, group_size=8, ...)
+    result = train_grpo(cfg, job, router)     # -> {"checkpoint": ..., "metrics": {...}}
+"""
+from __future__ import annotations
+
+import json
+import logging
+import random
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from .config import LoraConfig, PipelineConfig
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class RLJob:
+    """One GRPO run, resolved from config by the expert or mixed stage."""
+
+    model: str  # starting model folder
+    rows: list[dict[str, Any]]  # training rows; ``prompt`` is the formatted user prompt, ``mode`` set per row
+    out_dir: Path
+    steps: int
+    group_size: int
+    prompts_per_step: int
+    learning_rate: float
+    max_completion_len: int
+    beta: float
+    lora: LoraConfig | None = None
+    tools: dict[str, list[Callable[..., str]]] = field(default_factory=dict)  # domain -> tools
+    save_steps: int = 10
+    callbacks: list[Any] = field(default_factory=list)
+
+
+def grpo_args(cfg: PipelineConfig, job: RLJob) -> Any:
+    """The TRL GRPOConfig for a job: V3.2 settings from ``cfg.grpo``, sizes from the job."""
+    import torch
+    from trl import GRPOConfig
+
+    g, r = cfg.grpo, cfg.rollout
+    if r.top_p < 1 or r.top_k > 0:
+        log.warning("rollout.top_p/top_k truncate sampling, but V3.2's keep-sampling-mask is not supported "
+                    "(TRL has no hook for it); the policy ratio uses the full distribution")
+    cuda = torch.cuda.is_available()
+    return GRPOConfig(
+        output_dir=str(job.out_dir / "trainer"), max_steps=job.steps, learning_rate=job.learning_rate,
+        per_device_train_batch_size=job.group_size * job.prompts_per_step, gradient_accumulation_steps=1,
+        num_generations=job.group_size, max_completion_length=job.max_completion_len,
+        temperature=r.temperature, top_p=r.top_p, top_k=r.top_k if r.top_k > 0 else 0,
+        beta=job.beta, use_bias_correction_kl=g.unbiased_kl, off_policy_mask_threshold=g.off_policy_mask_threshold,
+        scale_rewards=g.scale_rewards, epsilon=g.epsilon, epsilon_high=g.epsilon_high, loss_type=g.loss_type,
+        lr_scheduler_type="constant", warmup_steps=0, logging_steps=1, save_strategy="steps",
+        save_steps=job.save_steps, save_total_limit=1, seed=cfg.seed, report_to=list(cfg.logging.report_to),
+        remove_unused_columns=False, use_cpu=not cuda, bf16=cuda, dataloader_num_workers=0,
+        log_completions=False, disable_tqdm=False,
+    )
+
+
+def rl_prompt(row: dict[str, Any], tools: list[Callable[..., str]]) -> list[dict[str, str]]:
+    """The chat prompt for a row: its mode's system prompt (plus tool list) and the user turn."""
+    from .templates import SYSTEM_PROMPTS
+    from .tool_calls import tools_system_prompt
+
+    system = tools_system_prompt(SYSTEM_PROMPTS[row["mode"]], tools)
+    return [{"role": "system", "content": system}, {"role": "user", "content": row["prompt"]}]
+
+
+def rl_dataset(job: RLJob) -> Any:
+    """A datasets.Dataset whose ``prompt`` is chat messages; other columns reach the rewards."""
+    from datasets import Dataset
+
+    recs = []
+    for row in job.rows:
+        rec = {k: (json.dumps(v) if isinstance(v, (list, dict)) and k != "prompt" else v) for k, v in row.items()}
+        rec["prompt"] = rl_prompt(row, job.tools.get(row["domain"], []))
+        recs.append(rec)
+    return Dataset.from_list(recs)
+
+
+def with_modes(rows: list[dict[str, Any]], mode: str, seed: int) -> list[dict[str, Any]]:
+    """Set each row's ``mode``; ``both`` alternates thinking / non-thinking in a seeded shuffle."""
+    if mode != "both":
+        return [{**r, "mode": mode} for r in rows]
+    out = [{**r, "mode": m} for r in rows for m in ("thinking", "non_thinking")]
+    random.Random(seed).shuffle(out)
+    return out
+
+
+def _peft_config(lora: LoraConfig | None) -> Any:
+    if lora is None:
+        return None
+    from peft import LoraConfig as PeftLora
+
+    return PeftLora(r=lora.r, lora_alpha=lora.alpha, target_modules=list(lora.targets), task_type="CAUSAL_LM")
+
+
+def build_trainer(cfg: PipelineConfig, job: RLJob, router: Any, engine: Any) -> Any:
+    import torch
+    from trl import GRPOTrainer
+
+    from .rl_rollout import EngineRollout
+    from .rollout import SamplingConfig
+    from .train_log import TrainLogCallback
+
+    r = cfg.rollout
+    sampling = SamplingConfig(max_tokens=job.max_completion_len, temperature=r.temperature, top_p=r.top_p, top_k=r.top_k)
+    tools = {t.__name__: t for ts in job.tools.values() for t in ts}
+    rollout = EngineRollout(engine, sampling, tools=tools)
+    args = grpo_args(cfg, job)
+    args.model_init_kwargs = {"dtype": torch.bfloat16 if args.bf16 else torch.float32}
+    trainer = GRPOTrainer(model=job.model, args=args, reward_funcs=router.trl_reward_funcs(), train_dataset=rl_dataset(job),
+                          peft_config=_peft_config(job.lora), rollout_func=rollout,
+                          callbacks=[TrainLogCallback(job.out_dir / "train_log.jsonl"), *job.callbacks])
+    trainer.posttrain_rollout = rollout
+    return trainer
+
+
+def save_policy(trainer: Any, out: Path) -> Path:
+    """Write the trained policy as a full HF model folder (LoRA merged; adapter kept too), atomically."""
+    model = trainer.accelerator.unwrap_model(trainer.model)
+    final, tmp = out / "checkpoint", out / ".checkpoint.tmp"
+    shutil.rmtree(tmp, ignore_errors=True)
+    if hasattr(model, "merge_and_unload"):
+        model.save_pretrained(out / "adapter")
+        model = model.merge_and_unload()
+    model.save_pretrained(tmp, safe_serialization=True)
+    trainer.processing_class.save_pretrained(tmp)
+    shutil.rmtree(final, ignore_errors=True)
+    tmp.rename(final)
+    return final
+
+
+def _last_checkpoint(out: Path) -> str | None:
+    ckpts = sorted((out / "trainer").glob("checkpoint-*"), key=lambda p: int(p.name.split("-")[-1]))
+    return str(ckpts[-1]) if ckpts else None
+
+
+def reward_trend(history: list[dict[str, Any]]) -> dict[str, float]:
+    """Mean reward over the first and last third of the logged steps (the proof-of-learning numbers)."""
+    rewards = [h["reward"] for h in history if "reward" in h]
+    if not rewards:
+        return {}
+    k = max(1, len(rewards) // 3)
+    first, last = sum(rewards[:k]) / k, sum(rewards[-k:]) / k
+    return {"reward_first": round(first, 4), "reward_last": round(last, 4), "reward_delta": round(last - first, 4),
+            "steps_logged": len(rewards)}
+
+
+def train_grpo(cfg: PipelineConfig, job: RLJob, router: Any, engine: Any) -> dict[str, Any]:
+    """Train (resuming from the stage's last trainer checkpoint if one exists) and save the policy."""
+    job.out_dir.mkdir(parents=True, exist_ok=True)
+    trainer = build_trainer(cfg, job, router, engine)
+    resume = _last_checkpoint(job.out_dir)
+    if resume:
+        log.info("resuming GRPO from %s", resume)
+    trainer.train(resume_from_checkpoint=resume)
+    ckpt = save_policy(trainer, job.out_dir)
+    metrics = {**reward_trend(trainer.state.log_history), "global_step": trainer.state.global_step,
+               **{k: round(v, 3) for k, v in trainer.posttrain_rollout.timings.items()}}
+    return {"checkpoint": str(ckpt), "metrics": metrics}

