@@ -284,6 +284,9 @@ class PipelineConfig(Section):
     """Run directory (one folder per stage)."""
     domains: list[str] = Field(default_factory=lambda: ["math", "code", "logic", "writing"])
     """Domains this run covers."""
+    stages: list[Literal["expert", "distill", "sft", "mixed", "eval", "report"]] = Field(
+        default_factory=lambda: ["expert", "distill", "sft", "mixed", "eval", "report"])
+    """Stage kinds `posttrain run` executes, in DAG order (experts run for each key of `experts`)."""
     rollout: RolloutConfig = Field(default_factory=RolloutConfig)
     """Rollout engine settings."""
     rewards: dict[str, list[RewardSpec]] = Field(default_factory=dict)

@@ -134,8 +134,11 @@ def build_trainer(cfg: PipelineConfig, job: RLJob, router: Any, engine: Any) -> 
     args.model_init_kwargs = {"dtype": torch.bfloat16 if args.bf16 else torch.float32}
     trainer = GRPOTrainer(model=job.model, args=args, reward_funcs=router.trl_reward_funcs(), train_dataset=rl_dataset(job),
                           peft_config=_peft_config(job.lora), rollout_func=rollout,
-                          callbacks=[TrainLogCallback(job.out_dir / "train_log.jsonl"), *job.callbacks])
+                          callbacks=[*job.callbacks, TrainLogCallback(job.out_dir / "train_log.jsonl")])
     trainer.posttrain_rollout = rollout
+    for cb in job.callbacks:  # callbacks that evaluate need the trainer (weights) and the rollout (engine)
+        if hasattr(cb, "trainer"):
+            cb.trainer, cb.rollout = trainer, rollout
     return trainer
 
 

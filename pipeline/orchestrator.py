@@ -17,6 +17,7 @@ import hashlib
 import json
 import logging
 import os
+import shutil
 import time
 import traceback
 from pathlib import Path
@@ -24,7 +25,7 @@ from typing import Any
 
 from .config import PipelineConfig
 from .errors import ConfigError
-from .manifest import is_complete, write_manifest
+from .manifest import is_complete, read_manifest, stage_dir, write_manifest
 from .stages import STAGE_MODULES, run_stage_inline, stage_kind
 
 log = logging.getLogger(__name__)
@@ -43,8 +44,8 @@ ORDER = ("expert", "distill", "sft", "mixed", "eval", "report")
 
 def plan(cfg: PipelineConfig) -> list[str]:
     """Stage names in DAG order for this config."""
-    names = [f"expert:{d}" for d in cfg.experts]
-    names += [k for k in ORDER[1:] if k in STAGE_MODULES]
+    names = [f"expert:{d}" for d in cfg.experts] if "expert" in cfg.stages else []
+    names += [k for k in ORDER[1:] if k in cfg.stages]
     missing = sorted({stage_kind(n) for n in names} - set(STAGE_MODULES))
     if missing:
         raise ConfigError("experts" if "expert" in missing else missing[0],
@@ -64,7 +65,14 @@ def stage_hashes(cfg: PipelineConfig, names: list[str]) -> dict[str, str]:
 
 
 def execute_stage(cfg: PipelineConfig, run_dir: Path, name: str, config_hash: str) -> dict[str, Any]:
-    """Run one stage in this process and record its manifest (running -> complete/failed)."""
+    """Run one stage in this process and record its manifest (running -> complete/failed).
+
+    A stage that was interrupted (manifest running/failed with the same config hash) keeps its
+    folder, so it resumes from its own checkpoints or shards; a stage rerun because it was forced
+    or its config changed starts from an empty folder."""
+    prev = read_manifest(run_dir, name)
+    if prev and (prev.get("status") == "complete" or prev.get("config_hash") != config_hash):
+        shutil.rmtree(stage_dir(run_dir, name), ignore_errors=True)
     started = time.time()
     write_manifest(run_dir, name, status="running", config_hash=config_hash, started=started)
     try:

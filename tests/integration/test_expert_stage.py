@@ -46,9 +46,21 @@ def test_expert_stage_trains_and_resumes(tiny_model, tmp_path, lora):
     assert [r["step"] for r in log if "reward" in r] == [1, 2]
     assert any(k.startswith("domain/math/") for k in log[0])
 
-    # resume: the stage restarts from the last TRL checkpoint instead of step 0
-    cfg2 = _cfg(tiny_model, tmp_path / "run", steps=3, **({"lora": lora} if lora else {}))
-    assert run_single_stage(cfg2, "expert:math") == 0
+    # resume: pretend a 3-step run crashed after its step-2 checkpoint (same config hash, status
+    # failed); rerunning it continues from that TRL checkpoint instead of step 0
+    from pipeline.manifest import write_manifest
+    from pipeline.orchestrator import stage_hashes
+
+    cfg3 = _cfg(tiny_model, tmp_path / "run", steps=3, **({"lora": lora} if lora else {}))
+    write_manifest(tmp_path / "run", "expert:math", status="failed",
+                   config_hash=stage_hashes(cfg3, ["expert:math"])["expert:math"])
+    assert run_single_stage(cfg3, "expert:math") == 0
     log = [json.loads(line) for line in (tmp_path / "run" / "expert_math" / "train_log.jsonl").read_text().splitlines()]
-    assert [r["step"] for r in log if "reward" in r] == [1, 2, 3]  # step 3 only, no repeated steps
+    assert [r["step"] for r in log if "reward" in r] == [1, 2, 3]  # only step 3 ran again, no repeated steps
     assert read_manifest(tmp_path / "run", "expert:math")["metrics"]["global_step"] == 3
+
+    # a changed config (or --from) starts the stage from an empty folder
+    cfg4 = _cfg(tiny_model, tmp_path / "run", steps=1, **({"lora": lora} if lora else {}))
+    assert run_single_stage(cfg4, "expert:math") == 0
+    log = [json.loads(line) for line in (tmp_path / "run" / "expert_math" / "train_log.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in log if "reward" in r] == [1]

@@ -24,7 +24,7 @@ def _run(cfg: Path, out: Path, *extra: str) -> subprocess.CompletedProcess:
 def test_run_writes_manifests_and_resumes(tiny_model, tmp_path):
     cfg = tmp_path / "tiny.yaml"
     cfg.write_text(yaml.safe_dump({
-        "model": str(tiny_model), "domains": ["math", "logic"],
+        "model": str(tiny_model), "domains": ["math", "logic"], "stages": ["eval"],
         "rollout": {"backend": "vllm", "max_tokens": 16, "max_model_len": 512},
         "data": {"math": {"eval_size": 3}, "logic": {"eval_size": 3}},
         "eval": {"samples": 2, "pass_k": [1, 2]}, "resources": {"eval": {"num_cpus": 1}}}))

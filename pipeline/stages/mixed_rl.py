@@ -1,0 +1,97 @@
+"""Mixed GRPO stage ``mixed``: one RL stage over every domain at once (V3.2's final RL).
+
+Starts from the SFT checkpoint (the ``sft`` stage's manifest; the base model when the run has
+no SFT stage). The domains' training prompts are interleaved by ``mixed.domains`` weights
+(``weighting: fixed`` ratios, or ``proportional`` to each domain's train split size); each row
+keeps its ``domain``, so the router scores it with that domain's rewards, and GRPO's
+advantages are computed within each prompt's group, so reward scales do not mix across
+domains. Rows of the agentic domains run multi-turn with their tools in the same batch.
+
+Departure from the paper: TRL has one KL weight, so the stage uses the largest of the mixed
+domains' weights (``mixed.kl_beta`` or the expert spec's ``kl_beta``); set them equal, or 0.
+
+Logs (train_log.jsonl, tensorboard): reward per domain and component (``domain/<d>/...``),
+each domain's share of the batch, KL, entropy, length by domain, and the forgetting guard's
+held-out scores (``forgetting/<d>/...``, also in ``forgetting.jsonl``).
+
+    posttrain stage mixed configs/demo.yaml
+"""
+from __future__ import annotations
+
+import logging
+import random
+from pathlib import Path
+from typing import Any
+
+from ..config import PipelineConfig
+from ..manifest import read_manifest, stage_dir
+from . import StageResult, register_stage
+
+log = logging.getLogger(__name__)
+
+
+def start_model(cfg: PipelineConfig, run_dir: Path) -> str:
+    from ..models import resolve_model
+
+    m = read_manifest(run_dir, "sft")
+    if m and m.get("status") == "complete" and m.get("outputs", {}).get("checkpoint"):
+        return m["outputs"]["checkpoint"]
+    log.warning("mixed: no complete sft stage in %s; starting from the base model %s", run_dir, cfg.model)
+    return str(resolve_model(cfg.model))
+
+
+def mixture(cfg: PipelineConfig, rows_by_domain: dict[str, list[dict[str, Any]]], n: int) -> list[dict[str, Any]]:
+    """``n`` rows drawn by domain weight (seeded), cycling through each domain's rows in order."""
+    m = cfg.mixed
+    domains = list(rows_by_domain)
+    if m.weighting == "proportional":
+        weights = [float(len(rows_by_domain[d])) for d in domains]
+    else:
+        weights = [m.domains.get(d, 1.0 if not m.domains else 0.0) for d in domains]
+    if sum(weights) <= 0:
+        raise ValueError("mixed.domains: weights must not all be zero")
+    rng = random.Random(cfg.seed)
+    counters = dict.fromkeys(domains, 0)
+    out = []
+    for d in rng.choices(domains, weights=weights, k=n):
+        rows = rows_by_domain[d]
+        out.append(rows[counters[d] % len(rows)])
+        counters[d] += 1
+    return out
+
+
+@register_stage("mixed")
+def run_mixed(cfg: PipelineConfig, run_dir: Path, name: str) -> StageResult:
+    from experts.base import get_expert
+
+    from ..data import load_split
+    from ..forgetting_guard import ForgettingGuard
+    from ..grpo import RLJob, train_grpo, with_modes
+    from ..reward_factory import build_router
+    from ..rollout import build_engine
+
+    m, r = cfg.mixed, cfg.rollout
+    domains = [d for d in (list(m.domains) or cfg.domains) if m.domains.get(d, 1.0) > 0 or m.weighting == "proportional"]
+    rows = mixture(cfg, {d: load_split(cfg, d, "train") for d in domains}, m.steps * m.prompts_per_step)
+    model = start_model(cfg, run_dir)
+    engine = build_engine(model, backend=r.backend, max_model_len=r.max_model_len, kv_cache_gb=r.kv_cache_gb,
+                          gpu_memory_utilization=r.gpu_memory_utilization, seed=cfg.seed)
+    router = build_router(cfg, domains=domains)  # the judge gets its own engine: the policy's weights change
+    out = stage_dir(run_dir, name)
+    max_len = m.max_completion_len or r.max_tokens
+    guard = ForgettingGuard(router, {d: load_split(cfg, d, "eval", m.eval_size) for d in domains}, m.eval_every,
+                            out / "forgetting.jsonl", max_len, mode="thinking" if m.mode == "thinking" else "non_thinking")
+    beta = max(m.kl_beta.get(d, get_expert(d).kl_beta) for d in domains)
+    job = RLJob(model=model, rows=with_modes(rows, m.mode, cfg.seed), out_dir=out, steps=m.steps, group_size=m.group_size,
+                prompts_per_step=m.prompts_per_step, learning_rate=m.learning_rate, max_completion_len=max_len,
+                beta=beta, lora=m.lora, tools={d: get_expert(d).tool_functions() for d in domains},
+                save_steps=max(1, m.steps // 2), callbacks=[guard])
+    log.info("mixed: %d steps over %s (%d prompts x %d completions per step), beta=%s", m.steps, domains,
+             m.prompts_per_step, m.group_size, beta)
+    result = train_grpo(cfg, job, router, engine)
+    engine.close()
+    first, last = guard.history[0], guard.history[-1]
+    forgetting = {k: round(last[k] - first.get(k, 0.0), 4) for k in last if k != "step"}
+    return StageResult(outputs={"checkpoint": result["checkpoint"], "train_log": str(out / "train_log.jsonl"),
+                                "forgetting": str(out / "forgetting.jsonl")},
+                       metrics={**result["metrics"], "forgetting_delta": forgetting, "domains": domains, "beta": beta})
