@@ -1,0 +1,190 @@
+"""SFT stage ``sft``: fine-tune the base model on the merged distillation data (TRL SFTTrainer).
+
+Input: the distill stage's parquet shards (its manifest's ``outputs.dataset``), mixed by
+``sft.domain_weights`` / ``sft.mode_weights`` (pipeline/sft_data.py) and written to
+``sft/train.parquet`` in TRL's conversational prompt/completion format: prompt = every turn
+before the answer (system + user), completion = the distilled assistant answer. The loss is on
+the completion only (``completion_only_loss``): the SmolLM2 chat template has no
+``{% generation %}`` markers, so TRL's ``assistant_only_loss`` cannot be used with it.
+
+Output: ``sft/checkpoint`` (full HF model + tokenizer; with LoRA the adapter is merged when
+``sft.lora.merge``, else only ``sft/adapter`` is written), ``sft/train_log.jsonl``, TRL
+checkpoints every ``sft.save_steps`` in ``sft/trainer`` (a rerun after an interruption resumes
+from the last one) and tensorboard logs in ``sft/trainer/runs``.
+
+``sft.num_workers > 1`` runs the same training function under Ray Train's TorchTrainer (DDP on
+gloo, NCCL with GPUs; accelerate picks up the process group). The workers read the data and
+write checkpoints in the run directory, which must therefore be on storage they all share;
+each worker takes 1 CPU (or 1 GPU) beyond what the stage task itself holds.
+
+Departure from the paper: V3.2 fine-tunes a 671B MoE on its distilled data at scale; here it is
+one SFT pass of a small dense model with optional LoRA.
+
+    posttrain stage sft configs/demo.yaml
+"""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any, Sequence
+
+from ..config import PipelineConfig
+from ..manifest import stage_dir
+from . import StageResult, register_stage
+
+log = logging.getLogger(__name__)
+
+
+@register_stage("sft")
+def run_sft(cfg: PipelineConfig, run_dir: Path, name: str) -> StageResult:
+    from ..models import resolve_model
+    from ..sft_data import distill_dataset_dir, group_counts, load_distill, mix_indices, to_prompt_completion
+
+    out = stage_dir(run_dir, name)
+    src = distill_dataset_dir(run_dir)
+    ds = load_distill(src)  # InputError before anything is trained
+    s = cfg.sft
+    mixed = ds.select(mix_indices(ds["domain"], ds["mode"], s.domain_weights, s.mode_weights, cfg.seed))
+    counts = group_counts(mixed)
+    out.mkdir(parents=True, exist_ok=True)
+    data = out / "train.parquet"
+    to_prompt_completion(mixed).to_parquet(str(data))
+    spec = {"model": str(resolve_model(cfg.model)), "data": str(data), "out_dir": str(out), "seed": cfg.seed,
+            "report_to": list(cfg.logging.report_to), "sft": s.model_dump(mode="json")}
+    log.info("sft: %d rows from %s (%s), %s epochs, lora=%s, workers=%d", len(mixed), src, counts, s.epochs,
+             bool(s.lora), s.num_workers)
+    result = train_ray(spec, s.num_workers, cfg.ray.address) if s.num_workers > 1 else train_sft(spec)
+    outputs = {k: result[k] for k in ("checkpoint", "adapter") if result.get(k)}
+    return StageResult(outputs={**outputs, "train_log": str(out / "train_log.jsonl"), "dataset": str(src)},
+                       metrics={**result["metrics"], "rows": len(mixed), "source_rows": len(ds), **counts})
+
+
+def sft_args(spec: dict[str, Any]) -> Any:
+    """TRL SFTConfig for a spec: sizes from ``cfg.sft``, completion-only loss, resumable checkpoints."""
+    import torch
+    from trl import SFTConfig
+
+    s, cuda = spec["sft"], torch.cuda.is_available()
+    return SFTConfig(
+        output_dir=str(Path(spec["out_dir"]) / "trainer"), num_train_epochs=s["epochs"], learning_rate=s["learning_rate"],
+        per_device_train_batch_size=s["batch_size"], gradient_accumulation_steps=s["grad_accum"],
+        max_length=s["max_length"], completion_only_loss=True, assistant_only_loss=False, packing=False,
+        lr_scheduler_type="linear", warmup_steps=0, logging_steps=1, save_strategy="steps", save_steps=s["save_steps"],
+        save_total_limit=2, seed=spec["seed"], data_seed=spec["seed"], report_to=spec["report_to"], use_cpu=not cuda,
+        bf16=cuda, gradient_checkpointing=False, dataloader_num_workers=0, disable_tqdm=True, ddp_find_unused_parameters=False,
+        model_init_kwargs={"dtype": torch.bfloat16 if cuda else torch.float32},
+    )
+
+
+def _peft_config(lora: dict[str, Any] | None) -> Any:
+    if not lora:
+        return None
+    from peft import LoraConfig
+
+    return LoraConfig(r=lora["r"], lora_alpha=lora["alpha"], target_modules=list(lora["targets"]), task_type="CAUSAL_LM")
+
+
+def build_trainer(spec: dict[str, Any], callbacks: Sequence[Any] = ()) -> Any:
+    from trl import SFTTrainer
+
+    from ..sft_data import read_parquet
+    from ..train_log import TrainLogCallback
+
+    out = Path(spec["out_dir"])
+    return SFTTrainer(model=spec["model"], args=sft_args(spec), train_dataset=read_parquet(spec["data"]),
+                      peft_config=_peft_config(spec["sft"]["lora"]),
+                      callbacks=[TrainLogCallback(out / "train_log.jsonl"), *callbacks])
+
+
+def save_model(trainer: Any, out: Path, merge: bool) -> dict[str, str]:
+    """Write ``checkpoint/`` (full model + tokenizer) atomically; with LoRA also ``adapter/``."""
+    import shutil
+
+    model = trainer.accelerator.unwrap_model(trainer.model)
+    saved: dict[str, str] = {}
+    if hasattr(model, "merge_and_unload"):
+        model.save_pretrained(out / "adapter")
+        trainer.processing_class.save_pretrained(out / "adapter")
+        saved["adapter"] = str(out / "adapter")
+        if not merge:
+            return saved
+        model = model.merge_and_unload()
+    final, tmp = out / "checkpoint", out / ".checkpoint.tmp"
+    shutil.rmtree(tmp, ignore_errors=True)
+    model.save_pretrained(tmp, safe_serialization=True)
+    trainer.processing_class.save_pretrained(tmp)
+    shutil.rmtree(final, ignore_errors=True)
+    tmp.rename(final)
+    return {**saved, "checkpoint": str(final)}
+
+
+def loss_metrics(history: list[dict[str, Any]]) -> dict[str, float]:
+    losses = [h["loss"] for h in history if "loss" in h]
+    return {"loss_first": round(losses[0], 4), "loss_last": round(losses[-1], 4)} if losses else {}
+
+
+def train_sft(spec: dict[str, Any], callbacks: Sequence[Any] = ()) -> dict[str, Any]:
+    """Train (resuming from the last checkpoint in ``trainer/`` if any) and save on the main process.
+
+    Runs as is in the stage process and, unchanged, on every Ray Train worker."""
+    from transformers.trainer_utils import get_last_checkpoint
+
+    out = Path(spec["out_dir"])
+    trainer = build_trainer(spec, callbacks)
+    ckpt_dir = Path(trainer.args.output_dir)
+    resume = get_last_checkpoint(str(ckpt_dir)) if ckpt_dir.is_dir() else None
+    if resume:
+        log.info("sft: resuming from %s", resume)
+    trainer.train(resume_from_checkpoint=resume)
+    saved: dict[str, Any] = {}
+    if trainer.is_world_process_zero():
+        saved = save_model(trainer, out, merge=bool((spec["sft"]["lora"] or {}).get("merge", True)))
+    trainer.accelerator.wait_for_everyone()
+    st = trainer.state
+    metrics = {**loss_metrics(st.log_history), "global_step": st.global_step, "epochs": round(st.epoch or 0.0, 3),
+               "resumed_from": Path(resume).name if resume else None, "world_size": trainer.args.world_size}
+    return {**saved, "metrics": metrics}
+
+
+def _ray_worker(spec: dict[str, Any]) -> None:
+    """Ray Train loop: rank 0 leaves its result in ``ray_result.json`` for the driver."""
+    import json
+
+    import ray.train
+
+    result = train_sft(spec)
+    if ray.train.get_context().get_world_rank() == 0:
+        (Path(spec["out_dir"]) / "ray_result.json").write_text(json.dumps(result))
+
+
+def train_ray(spec: dict[str, Any], num_workers: int, address: str | None = None) -> dict[str, Any]:
+    """Run ``train_sft`` on ``num_workers`` Ray Train workers; rank 0's result comes back.
+
+    Inside a pipeline run Ray is already up; ``posttrain stage sft`` attaches to ``ray.address``
+    / $RAY_ADDRESS or starts a loopback-only local runtime."""
+    import json
+    import os
+
+    import ray
+    import torch
+    from ray.train import RunConfig, ScalingConfig
+    from ray.train.torch import TorchConfig, TorchTrainer
+
+    if not ray.is_initialized():
+        address = address or os.environ.get("RAY_ADDRESS")
+        ray.init(address=address) if address else ray.init(_node_ip_address="127.0.0.1", include_dashboard=False)
+    cuda = torch.cuda.is_available()
+    result_file = Path(spec["out_dir"]) / "ray_result.json"
+    result_file.unlink(missing_ok=True)
+    trainer = TorchTrainer(
+        _ray_worker, train_loop_config=spec,
+        scaling_config=ScalingConfig(num_workers=num_workers, use_gpu=cuda),
+        torch_config=TorchConfig(backend="nccl" if cuda else "gloo"),
+        # Ray's print patch defeats dill's stdout capture (datasets fingerprints), which then floods the log
+        run_config=RunConfig(name="sft", storage_path=str(Path(spec["out_dir"]).resolve() / "ray"),
+                             worker_runtime_env={"env_vars": {"RAY_TRAIN_ENABLE_PRINT_PATCH": "0"}}),
+    )
+    res = trainer.fit()
+    if res.error:
+        raise res.error
+    return json.loads(result_file.read_text())
