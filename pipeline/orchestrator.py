@@ -74,7 +74,9 @@ def execute_stage(cfg: PipelineConfig, run_dir: Path, name: str, config_hash: st
     if prev and (prev.get("status") == "complete" or prev.get("config_hash") != config_hash):
         shutil.rmtree(stage_dir(run_dir, name), ignore_errors=True)
     started = time.time()
-    write_manifest(run_dir, name, status="running", config_hash=config_hash, started=started)
+    attempt = (prev or {}).get("attempt", 0) + 1 if prev and prev.get("config_hash") == config_hash else 1
+    write_manifest(run_dir, name, status="running", config_hash=config_hash, started=started, pid=os.getpid(),
+                   attempt=attempt)
     try:
         result = run_stage_inline(cfg, run_dir, name)
     except BaseException as e:

