@@ -24,6 +24,24 @@ class SamplingConfig:
     logprobs: bool = False
     stop: list[str] = field(default_factory=list)
     include_stop_token: bool = False  # keep the EOS token (and its logprob) in token_ids, as RL training needs
+    structured: dict[str, Any] | None = None
+    """Constrain the output (guided decoding): exactly one of ``{"regex": str}``, ``{"json": schema}``,
+    ``{"choice": [str, ...]}`` or ``{"grammar": str}``. Only engines with ``supports_structured``
+    (vLLM) honour it; the HF engine raises NotImplementedError rather than silently ignoring it."""
+
+
+STRUCTURED_KINDS = ("regex", "json", "choice", "grammar")
+
+
+def check_structured(structured: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Validate ``SamplingConfig.structured``; returns it unchanged, raises ValueError naming the problem."""
+    if structured is None:
+        return None
+    keys = [k for k in structured if structured[k] is not None]
+    if len(keys) != 1 or keys[0] not in STRUCTURED_KINDS:
+        raise ValueError(f"SamplingConfig.structured must have exactly one of {', '.join(STRUCTURED_KINDS)}; "
+                         f"got keys {sorted(structured)}")
+    return structured
 
 
 @dataclass
@@ -46,6 +64,7 @@ class RolloutEngine:
     """Base class: subclasses implement ``_generate_ids`` and ``sync_weights``."""
 
     name = "base"
+    supports_structured = False  # honours SamplingConfig.structured (guided decoding)
 
     def __init__(self, model_path: str, tokenizer: Any):
         self.model_path = str(model_path)

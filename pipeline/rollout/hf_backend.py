@@ -2,6 +2,10 @@
 
 Logprobs are the raw model distribution (log-softmax of unprocessed logits), which is
 what vLLM returns by default, so the two backends report comparable numbers.
+
+Structured outputs (``SamplingConfig.structured``) are not implemented here: a request with
+one raises NotImplementedError instead of silently returning unconstrained text. Callers that
+can live without it check ``engine.supports_structured`` first (the judge wiring does).
 """
 from __future__ import annotations
 
@@ -29,6 +33,9 @@ class HFEngine(RolloutEngine):
     def _generate_ids(self, prompt_ids: list[list[int]], sampling: SamplingConfig) -> list[list[Sample]]:
         import torch
 
+        if sampling.structured is not None:
+            raise NotImplementedError("the HF rollout backend does not support SamplingConfig.structured (guided "
+                                      "decoding); use backend=vllm, or check engine.supports_structured first")
         if sampling.seed is not None:
             torch.manual_seed(sampling.seed)
         out: list[list[Sample]] = []
