@@ -18,6 +18,13 @@ def reward_lists(cfg: PipelineConfig, domains: list[str] | None = None) -> dict[
 
 
 def _engine_generate(engine: Any, cfg: PipelineConfig):
+    """The judge's ``generate`` over a RolloutEngine (greedy). When the engine supports structured
+    outputs (vLLM), it also takes ``formats`` (one guided-decoding format per conversation, see
+    rewards/judge_prompt.output_format): conversations are batched per distinct format, since
+    one engine call shares one SamplingConfig."""
+    import dataclasses
+    import json
+
     from .rollout import SamplingConfig
 
     sampling = SamplingConfig(n=1, max_tokens=cfg.judge.max_tokens, temperature=0.0)
@@ -25,7 +32,19 @@ def _engine_generate(engine: Any, cfg: PipelineConfig):
     def generate(batch: list[list[dict[str, str]]]) -> list[str]:
         return [g.samples[0].text for g in engine.generate(batch, sampling)]
 
-    return generate
+    def generate_guided(batch: list[list[dict[str, str]]], formats: list[dict[str, Any] | None] | None = None) -> list[str]:
+        formats = formats or [None] * len(batch)
+        groups: dict[str, list[int]] = {}
+        for i, fmt in enumerate(formats):
+            groups.setdefault(json.dumps(fmt, sort_keys=True), []).append(i)
+        out: list[str] = [""] * len(batch)
+        for key, idx in groups.items():
+            params = dataclasses.replace(sampling, structured=json.loads(key))
+            for i, g in zip(idx, engine.generate([batch[i] for i in idx], params)):
+                out[i] = g.samples[0].text
+        return out
+
+    return generate_guided if getattr(engine, "supports_structured", False) else generate
 
 
 def build_judge_backend(cfg: PipelineConfig, engine: Any = None) -> Any:

@@ -28,6 +28,12 @@ Statuses (never a silent zero):
   with status ``flagged``; ``penalize`` — flagged rows score 0.0 (the scale minimum) with
   status ``flagged`` and are not sent to the judge. ``info["guard"]`` lists what fired.
 
+Guided decoding (``guided: true``, the default): when the backend can constrain its output
+(``accepts_formats``; the pipeline's in-process vLLM judge can), each request carries a regex
+for this row's contract (rewards/judge_prompt.output_format: a line of reasoning of at least
+``max(20, min_reasoning_chars)`` characters, then ``SCORES:`` with one on-scale integer per
+criterion), and the retry turn one for the scores line alone. Other backends are unaffected.
+
 Verdicts are cached by hash of (judge model, constitution, rubric, prompt, response) in an
 LRU (``cache_size``) and, with ``cache_dir``, in JSONL files; identical rows in one batch are
 judged once. Departure from the paper: V3.2 uses a large trained generative reward model;
@@ -46,7 +52,8 @@ from .constitution import Constitution, ConstitutionError, Criterion, constituti
 from .judge_backends import CallableBackend, JudgeUnavailable, build_backend
 from .judge_cache import JudgeCache, cache_key
 from .judge_guard import GuardReport, InjectionGuard
-from .judge_prompt import PROMPT_VERSION, ParsedScores, build_messages, parse_scores, retry_messages
+from .judge_prompt import (PROMPT_VERSION, ParsedScores, build_messages, output_format, parse_scores, retry_messages,
+                           scores_format)
 from .text import answer_part
 
 GUARD_MODES = ("off", "flag", "penalize")
@@ -90,7 +97,8 @@ class RubricJudge:
 
     def __init__(self, backend: Any = None, constitution: Any = None, guard: str = "penalize", cache_size: int = 4096,
                  cache_dir: str | None = None, judge_thinking: bool = False, min_reasoning_chars: int = 0,
-                 parse_retries: int = 1, backend_params: dict[str, Any] | None = None):
+                 parse_retries: int = 1, backend_params: dict[str, Any] | None = None, guided: bool = True,
+                 max_reasoning_chars: int = 300):
         if guard not in GUARD_MODES:
             raise ValueError(f"rubric_judge: guard must be one of {', '.join(GUARD_MODES)}, got {guard!r}")
         if parse_retries < 0 or min_reasoning_chars < 0:
@@ -103,6 +111,9 @@ class RubricJudge:
         self.cache = JudgeCache(cache_size, cache_dir)
         self.model = str(getattr(self.backend, "model", type(self.backend).__name__))
         self.fingerprint = self.constitution.fingerprint()
+        self.guided = bool(guided and getattr(self.backend, "accepts_formats", False))
+        self.max_reasoning_chars = max_reasoning_chars
+        self.version = PROMPT_VERSION + ("+guided" if self.guided else "")
 
     # ---- one row -------------------------------------------------------------------------
     def _texts(self, row: dict[str, Any]) -> tuple[list[Criterion], str, str]:
@@ -131,9 +142,15 @@ class RubricJudge:
         return RewardResult(res.score, "flagged", res.components, {**res.info, "guard": guard_info, "judge_status": res.status})
 
     # ---- the batch -----------------------------------------------------------------------
-    def _generate(self, batch: list[list[dict[str, str]]]) -> list[str | Exception]:
+    def _format(self, n: int, attempt: int) -> dict[str, str]:
+        lo, hi = self.constitution.scale.min, self.constitution.scale.max
+        if attempt == 0:
+            return output_format(n, lo, hi, max(20, self.min_reasoning_chars), max(self.max_reasoning_chars, self.min_reasoning_chars))
+        return scores_format(n, lo, hi)
+
+    def _generate(self, batch: list[list[dict[str, str]]], formats: list[dict[str, str]]) -> list[str | Exception]:
         try:
-            out = list(self.backend.generate(batch))
+            out = list(self.backend.generate(batch, formats=formats) if self.guided else self.backend.generate(batch))
         except Exception as e:  # noqa: BLE001 - a broken backend is status=error for its rows, not a crash
             return [JudgeUnavailable(f"judge backend raised {type(e).__name__}: {e}")] * len(batch)
         if len(out) != len(batch):
@@ -148,7 +165,8 @@ class RubricJudge:
             if not todo:
                 break
             again = []
-            for (job, msgs), answer in zip(todo, self._generate([m for _, m in todo])):
+            formats = [self._format(len(job.rubric), attempt) for job, _ in todo]
+            for (job, msgs), answer in zip(todo, self._generate([m for _, m in todo], formats)):
                 if isinstance(answer, Exception):
                     verdicts[job.key] = RewardResult(None, "error", info={"error": str(answer)[:500], "attempts": attempt + 1})
                     continue
@@ -176,7 +194,7 @@ class RubricJudge:
                 out[i] = RewardResult(None, "ok")  # replaced by the guard below, never judged
                 continue
             key = cache_key(self.model, self.fingerprint, [c.model_dump() for c in rubric],
-                            prompt, response, PROMPT_VERSION)
+                            prompt, response, self.version)
             hit = self.cache.get(key)
             if hit is not None:
                 hit.info["cached"] = True

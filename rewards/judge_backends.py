@@ -14,6 +14,12 @@
   :class:`JudgeUnavailable` *in its slot*, which the judge reports as status ``error`` — never
   a silent zero.
 
+Formats (guided decoding): a backend whose ``accepts_formats`` attribute is true also takes
+``generate(batch, formats=[...])``, one format per conversation (``{"regex": ...}``, see
+rewards/judge_prompt.output_format) that it must constrain its output to. Backends without
+the attribute are called as before. ``callable`` sets it when the wrapped function has a
+``formats`` parameter.
+
 A backend's ``model`` attribute names the judge in cache keys. Add a backend with
 ``@register_backend("name")`` on a class taking keyword params.
 Departure from the paper: none; V3.2 does not specify how its reward model is served.
@@ -34,11 +40,22 @@ class JudgeUnavailable(RuntimeError):
 
 
 class JudgeBackend(Protocol):
-    """What the judge needs from a backend."""
+    """What the judge needs from a backend. Optional: ``accepts_formats = True`` plus a
+    ``formats`` keyword on ``generate`` (one guided-decoding format per conversation)."""
 
     model: str
 
     def generate(self, batch: list[Messages]) -> list[str | Exception]: ...
+
+
+def _takes_formats(fn: Callable[..., Any]) -> bool:
+    import inspect
+
+    try:
+        params = inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return False
+    return "formats" in params or any(p.kind is p.VAR_KEYWORD for p in params.values())
 
 
 BACKENDS: dict[str, type] = {}
@@ -68,18 +85,20 @@ def build_backend(name: str, **params: Any) -> JudgeBackend:
 
 @register_backend("callable")
 class CallableBackend:
-    """Wrap ``generate(batch) -> list[str]``. A raise or a wrong-length reply errors every slot."""
+    """Wrap ``generate(batch) -> list[str]`` (or ``generate(batch, formats=None)``, which makes
+    ``accepts_formats`` true). A raise or a wrong-length reply errors every slot."""
 
-    def __init__(self, generate: Callable[[list[Messages]], list[str]], model: str = "in-process"):
+    def __init__(self, generate: Callable[..., list[str]], model: str = "in-process"):
         if not callable(generate):
             raise TypeError("callable backend: `generate` must be callable")
         self.fn, self.model = generate, model
+        self.accepts_formats = _takes_formats(generate)
 
-    def generate(self, batch: list[Messages]) -> list[str | Exception]:
+    def generate(self, batch: list[Messages], formats: list[dict[str, Any] | None] | None = None) -> list[str | Exception]:
         if not batch:
             return []
         try:
-            out = list(self.fn(batch))
+            out = list(self.fn(batch, formats=formats) if formats is not None and self.accepts_formats else self.fn(batch))
         except Exception as e:  # noqa: BLE001 - the judge turns this into status=error per row
             return [JudgeUnavailable(f"judge callable raised {type(e).__name__}: {e}")] * len(batch)
         if len(out) != len(batch):

@@ -20,6 +20,12 @@ about which text counts:
   (``clipped`` in the result); the last occurrence of a criterion inside the block wins;
 - every criterion C1..Cn must be present, or the parse fails (``error`` says why).
 
+Guided decoding: :func:`output_format` is a regex for exactly this contract (one line of
+reasoning, then the scores line with integers on the scale), and :func:`scores_format` one
+for the scores line alone (the retry turn). The judge hands them to backends that can
+constrain their output (``accepts_formats``, e.g. the in-process vLLM engine), so even a
+135M judge always writes a parseable answer.
+
 Departure from the paper: V3.2's generative reward model emits its own format; this one
 is ours, chosen for small judges.
 """
@@ -56,6 +62,26 @@ class ParsedScores:
 
 def format_line(n: int) -> str:
     return "SCORES: " + ", ".join(f"C{k}=<n>" for k in range(1, n + 1))
+
+
+def _int_alternation(lo: int, hi: int) -> str:
+    values = sorted((str(v) for v in range(lo, hi + 1)), key=len, reverse=True)
+    return "(?:" + "|".join(values) + ")"
+
+
+def scores_format(n: int, lo: int, hi: int) -> dict[str, str]:
+    """Guided-decoding format (``{"regex": ...}``) for the scores line alone."""
+    num = _int_alternation(lo, hi)
+    return {"regex": "SCORES: " + ", ".join(f"C{k}={num}" for k in range(1, n + 1))}
+
+
+def output_format(n: int, lo: int, hi: int, min_reasoning_chars: int = 20, max_reasoning_chars: int = 300) -> dict[str, str]:
+    """Guided-decoding format for a whole answer: one line of reasoning (printable, no newline,
+    starting with a letter), a newline, then the scores line; nothing after it."""
+    lo_r = max(1, min_reasoning_chars)
+    hi_r = max(lo_r, max_reasoning_chars)
+    reasoning = rf"[A-Za-z][^\n\x00-\x1f]{{{lo_r - 1},{hi_r - 1}}}"
+    return {"regex": reasoning + r"\n" + scores_format(n, lo, hi)["regex"]}
 
 
 def build_messages(constitution: Constitution, rubric: list[Criterion], prompt: str, response: str) -> list[dict[str, str]]:
