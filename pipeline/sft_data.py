@@ -61,7 +61,8 @@ def load_distill(path: Path) -> Any:
         lacking = [c for c in REQUIRED_COLUMNS if c not in table.column_names]
         if lacking:
             raise InputError(f"{shard}: missing column(s) {', '.join(lacking)}; the distill stage writes "
-                             f"{', '.join(REQUIRED_COLUMNS)} — regenerate the shard with `posttrain stage distill CONFIG`")
+                             f"{', '.join(REQUIRED_COLUMNS)}: regenerate the shard with "
+                             "`posttrain stage distill CONFIG`")
         tables.append((shard, table))
     for shard, table in tables:
         _check_rows(shard, table.select(list(REQUIRED_COLUMNS)).to_pylist())

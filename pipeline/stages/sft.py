@@ -37,7 +37,6 @@ log = logging.getLogger(__name__)
 
 @register_stage("sft")
 def run_sft(cfg: PipelineConfig, run_dir: Path, name: str) -> StageResult:
-    from ..models import resolve_model
     from ..sft_data import distill_dataset_dir, group_counts, load_distill, mix_indices, to_prompt_completion
 
     out = stage_dir(run_dir, name)
@@ -49,14 +48,21 @@ def run_sft(cfg: PipelineConfig, run_dir: Path, name: str) -> StageResult:
     out.mkdir(parents=True, exist_ok=True)
     data = out / "train.parquet"
     to_prompt_completion(mixed).to_parquet(str(data))
-    spec = {"model": str(resolve_model(cfg.model)), "data": str(data), "out_dir": str(out), "seed": cfg.seed,
-            "report_to": list(cfg.logging.report_to), "sft": s.model_dump(mode="json")}
+    spec = train_spec(cfg, data, out)
     log.info("sft: %d rows from %s (%s), %s epochs, lora=%s, workers=%d", len(mixed), src, counts, s.epochs,
              bool(s.lora), s.num_workers)
     result = train_ray(spec, s.num_workers, cfg.ray.address) if s.num_workers > 1 else train_sft(spec)
     outputs = {k: result[k] for k in ("checkpoint", "adapter") if result.get(k)}
     return StageResult(outputs={**outputs, "train_log": str(out / "train_log.jsonl"), "dataset": str(src)},
                        metrics={**result["metrics"], "rows": len(mixed), "source_rows": len(ds), **counts})
+
+
+def train_spec(cfg: PipelineConfig, data: Path, out: Path) -> dict[str, Any]:
+    """Everything a training worker needs, as plain JSON (it crosses to Ray Train workers)."""
+    from ..models import resolve_model
+
+    return {"model": str(resolve_model(cfg.model)), "data": str(data), "out_dir": str(out), "seed": cfg.seed,
+            "report_to": list(cfg.logging.report_to), "sft": cfg.sft.model_dump(mode="json")}
 
 
 def sft_args(spec: dict[str, Any]) -> Any:
@@ -66,13 +72,15 @@ def sft_args(spec: dict[str, Any]) -> Any:
 
     s, cuda = spec["sft"], torch.cuda.is_available()
     return SFTConfig(
-        output_dir=str(Path(spec["out_dir"]) / "trainer"), num_train_epochs=s["epochs"], learning_rate=s["learning_rate"],
-        per_device_train_batch_size=s["batch_size"], gradient_accumulation_steps=s["grad_accum"],
-        max_length=s["max_length"], completion_only_loss=True, assistant_only_loss=False, packing=False,
-        lr_scheduler_type="linear", warmup_steps=0, logging_steps=1, save_strategy="steps", save_steps=s["save_steps"],
-        save_total_limit=2, seed=spec["seed"], data_seed=spec["seed"], report_to=spec["report_to"], use_cpu=not cuda,
-        bf16=cuda, gradient_checkpointing=False, dataloader_num_workers=0, disable_tqdm=True, ddp_find_unused_parameters=False,
-        model_init_kwargs={"dtype": torch.bfloat16 if cuda else torch.float32},
+        output_dir=str(Path(spec["out_dir"]) / "trainer"), num_train_epochs=s["epochs"],
+        learning_rate=s["learning_rate"], per_device_train_batch_size=s["batch_size"],
+        gradient_accumulation_steps=s["grad_accum"], max_length=s["max_length"],
+        completion_only_loss=True, assistant_only_loss=False, packing=False,
+        lr_scheduler_type="linear", warmup_steps=0, logging_steps=1,
+        save_strategy="steps", save_steps=s["save_steps"], save_total_limit=2,
+        seed=spec["seed"], data_seed=spec["seed"], report_to=spec["report_to"],
+        use_cpu=not cuda, bf16=cuda, model_init_kwargs={"dtype": torch.bfloat16 if cuda else torch.float32},
+        gradient_checkpointing=False, dataloader_num_workers=0, disable_tqdm=True, ddp_find_unused_parameters=False,
     )
 
 
@@ -81,7 +89,8 @@ def _peft_config(lora: dict[str, Any] | None) -> Any:
         return None
     from peft import LoraConfig
 
-    return LoraConfig(r=lora["r"], lora_alpha=lora["alpha"], target_modules=list(lora["targets"]), task_type="CAUSAL_LM")
+    return LoraConfig(r=lora["r"], lora_alpha=lora["alpha"], target_modules=list(lora["targets"]),
+                      task_type="CAUSAL_LM")
 
 
 def build_trainer(spec: dict[str, Any], callbacks: Sequence[Any] = ()) -> Any:
@@ -107,6 +116,8 @@ def save_model(trainer: Any, out: Path, merge: bool) -> dict[str, str]:
         trainer.processing_class.save_pretrained(out / "adapter")
         saved["adapter"] = str(out / "adapter")
         if not merge:
+            log.warning("sft.lora.merge is false: only the adapter %s is written, and later stages that need a "
+                        "full model start from the base model", out / "adapter")
             return saved
         model = model.merge_and_unload()
     final, tmp = out / "checkpoint", out / ".checkpoint.tmp"
