@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -17,11 +18,11 @@ VENV_BIN = Path(os.sys.executable).parent
 
 
 @pytest.fixture
-def ray_head(tmp_path):
+def ray_head():
     env = {**os.environ, "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0", "PATH": f"{VENV_BIN}:{os.environ['PATH']}"}
     env.pop("RAY_ADDRESS", None)
     ray = str(VENV_BIN / "ray")
-    temp = tmp_path / "ray"
+    temp = Path(tempfile.mkdtemp(prefix="rj", dir="/tmp"))  # AF_UNIX socket paths under it must stay < 108 bytes
     subprocess.run([ray, "start", "--head", "--node-ip-address=127.0.0.1", "--port=6391", "--num-cpus=2",
                     "--dashboard-host=127.0.0.1", "--dashboard-port=8266", "--include-dashboard=true",
                     f"--temp-dir={temp}", "--disable-usage-stats"], env=env, check=True, capture_output=True, timeout=120)
