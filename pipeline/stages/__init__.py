@@ -18,6 +18,7 @@ STAGE_MODULES: dict[str, str] = {
     "sft": "pipeline.stages.sft",
     "mixed": "pipeline.stages.mixed_rl",
     "eval": "pipeline.stages.evaluate",
+    "report": "pipeline.stages.report",
 }
 _STAGES: dict[str, Callable[..., "StageResult"]] = {}
 

@@ -1,0 +1,86 @@
+"""Self-contained ``index.html``: inline CSS, images as ``data:`` URIs, no scripts, no fonts.
+
+Rendered with jinja2 with autoescaping on, so every value (model output, prompts, model
+names, config strings) is HTML-escaped; completions are untrusted model output.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+CSS = """
+body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:1.5em auto;max-width:1200px;color:#222;padding:0 1em}
+h1{font-size:1.5em}h2{font-size:1.2em;border-bottom:1px solid #ccc;padding-bottom:.2em;margin-top:1.6em}
+table{border-collapse:collapse;margin:.6em 0;font-size:.9em}th,td{border:1px solid #ccc;padding:.25em .6em;text-align:right}
+th{background:#f2f2f2}td.l,th.l{text-align:left}td.best{background:#d8f5d0;font-weight:bold}
+.pos{color:#0a7a0a;font-weight:bold}.neg{color:#b00020;font-weight:bold}.muted{color:#888}
+pre{background:#f7f7f7;border:1px solid #ddd;padding:.5em;white-space:pre-wrap;word-break:break-word;max-height:24em;overflow:auto;font-size:.85em}
+.sample{border:1px solid #ddd;border-radius:4px;padding:.5em .8em;margin:.6em 0}
+.grid{display:grid;grid-template-columns:1fr 1fr;gap:1em}img{max-width:100%;border:1px solid #eee}
+small{color:#666}
+"""
+
+TEMPLATE = r"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{ title }}</title><style>{{ css|safe }}</style></head><body>
+{%- macro fmt(v) -%}{% if v is none %}<span class="muted">–</span>{% else %}{{ "%.3f"|format(v) }}{% endif %}{%- endmacro -%}
+{%- macro delta(v) -%}{% if v is none %}<span class="muted">–</span>{% else %}<span class="{{ 'pos' if v > 0 else ('neg' if v < 0 else '') }}">{{ "%+.3f"|format(v) }}</span>{% endif %}{%- endmacro -%}
+{%- macro summary_table(s, id) -%}
+<table id="{{ id }}" class="summary"><thead><tr><th class="l">model</th>{% for c in s.columns %}<th>{{ c }}<br><small>{{ s.metric[c] }}</small></th>{% endfor %}</tr></thead><tbody>
+{% for model, vals in s.rows %}<tr><td class="l">{{ model }}</td>{% for v in vals %}{% set c = s.columns[loop.index0] %}<td{% if v is not none and s.best.get(c) == v %} class="best"{% endif %}>{{ fmt(v) }}</td>{% endfor %}</tr>
+{% endfor %}</tbody></table>
+{%- endmacro -%}
+<h1>{{ title }}</h1>
+<p><small>generated {{ generated }} · runs: {% for r in runs %}<code>{{ r.dir }}</code>{% if not loop.last %}, {% endif %}{% endfor %}</small></p>
+{% if comparison %}
+<h2>Comparison: {{ runs[0].name }} → {{ runs[1].name }}</h2>
+<table id="comparison-table" class="summary"><thead><tr><th class="l">model</th>{% for c in comparison.columns %}<th colspan="3">{{ c }}<br><small>{{ comparison.metric[c] }}</small></th>{% endfor %}</tr>
+<tr><th></th>{% for c in comparison.columns %}<th>A</th><th>B</th><th>B−A</th>{% endfor %}</tr></thead><tbody>
+{% for model, cells in comparison.rows %}<tr><td class="l">{{ model }}</td>{% for cell in cells %}<td>{{ fmt(cell.a) }}</td><td>{{ fmt(cell.b) }}</td><td>{{ delta(cell.delta) }}</td>{% endfor %}</tr>{% endfor %}
+</tbody></table>
+<div class="grid">{% for r in runs %}<div><h3>{{ r.name }}</h3>{{ summary_table(r.summary, "summary-table-" ~ loop.index) }}</div>{% endfor %}</div>
+{% endif %}
+{% for r in runs %}
+{% if not comparison %}
+<h2>Summary (headline metric per domain; best per column highlighted)</h2>
+{{ summary_table(r.summary, "summary-table") }}
+<details><summary>All metrics</summary>
+{% for dom, keys, rows in r.all_metrics %}<h3>{{ dom }}</h3><table><thead><tr><th class="l">model</th>{% for k in keys %}<th>{{ k }}</th>{% endfor %}</tr></thead><tbody>
+{% for model, vals in rows %}<tr><td class="l">{{ model }}</td>{% for v in vals %}<td>{{ fmt(v) }}</td>{% endfor %}</tr>{% endfor %}</tbody></table>{% endfor %}
+</details>
+<h2>Forgetting</h2>
+{% if r.forgetting %}<table id="forgetting-table"><thead><tr><th class="l">domain</th><th>metric</th><th>final</th><th>best expert</th><th>final − expert</th><th>distilled (sft)</th><th>final − distilled</th></tr></thead><tbody>
+{% for f in r.forgetting %}<tr><td class="l">{{ f.domain }}</td><td>{{ f.metric }}</td><td>{{ fmt(f.final) }} <small>{{ f.final_model }}</small></td><td>{{ fmt(f.best_expert) }} <small>{{ f.expert or "" }}</small></td><td>{{ delta(f.vs_expert) }}</td><td>{{ fmt(f.distilled) }}</td><td>{{ delta(f.vs_distilled) }}</td></tr>{% endfor %}
+</tbody></table>{% else %}<p class="muted">Not available: needs a final model (mixed or sft) and experts or a distilled model in this run.</p>{% endif %}
+{% endif %}
+{% if comparison %}<h2>{{ r.name }}</h2>{% endif %}
+<h2>Training curves</h2>
+{% for title, uri in r.curves %}<figure><img alt="{{ title }}" src="{{ uri }}"><figcaption><small>{{ title }}</small></figcaption></figure>{% else %}<p class="muted">No train_log.jsonl in this run.</p>{% endfor %}
+<h2>Response length distributions</h2>
+{% for title, uri in r.lengths %}<figure><img alt="{{ title }}" src="{{ uri }}"><figcaption><small>{{ title }}</small></figcaption></figure>{% else %}<p class="muted">No samples.</p>{% endfor %}
+<h2>Judge</h2>
+{% if r.judge %}<table id="judge-table"><thead><tr><th class="l">model</th><th class="l">domain</th><th>score</th><th class="l">per criterion</th><th>guard flag rate</th></tr></thead><tbody>
+{% for j in r.judge %}<tr><td class="l">{{ j.model }}</td><td class="l">{{ j.domain }}</td><td>{{ fmt(j.score) }}</td><td class="l">{% for k, v in j.criteria.items() %}{{ k }}={{ "%.3f"|format(v) }}{% if not loop.last %}, {% endif %}{% endfor %}</td><td>{{ fmt(j.flagged_rate) }}</td></tr>{% endfor %}
+</tbody></table>{% else %}<p class="muted">No judged domain in this run.</p>{% endif %}
+{% if not comparison %}
+<h2>Sample completions</h2>
+{% for dom, picks in r.samples.items() %}<h3>{{ dom }}</h3>
+{% for label, s in picks %}<div class="sample"><b>{{ label }}</b> · model <code>{{ s.model }}</code> · mode {{ s.mode }} · reward {{ fmt(s.reward) }} · status {{ s.status }} · id <code>{{ s.id }}</code>
+<table><tr>{% for k, v in s.components.items() %}<th>{{ k }}</th>{% endfor %}</tr><tr>{% for k, v in s.components.items() %}<td>{{ fmt(v) }}</td>{% endfor %}</tr></table>
+<details><summary>prompt</summary><pre>{{ s.prompt }}</pre></details><pre>{{ s.completion }}</pre></div>
+{% endfor %}{% else %}<p class="muted">No samples.</p>{% endfor %}
+{% endif %}
+<h2>Stages</h2>
+<table id="stages-table"><thead><tr><th class="l">stage</th><th class="l">status</th><th>duration (s)</th></tr></thead><tbody>
+{% for d in r.durations %}<tr><td class="l">{{ d.stage }}</td><td class="l">{{ d.status }}</td><td>{{ "%.1f"|format(d.duration_s) if d.duration_s is not none else "–" }}</td></tr>{% endfor %}
+</tbody></table>
+<details><summary>Config as it ran</summary><pre>{{ r.config }}</pre></details>
+{% endfor %}
+</body></html>
+"""
+
+
+def render_html(context: dict[str, Any]) -> str:
+    import jinja2
+
+    env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
+    return env.from_string(TEMPLATE).render(css=CSS, **context)
