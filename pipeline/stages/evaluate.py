@@ -152,7 +152,6 @@ def evaluate_models(cfg: PipelineConfig, models: dict[str, str], out: Path) -> d
     """Evaluate ``{label: model}`` into ``out`` (metrics.json, samples.jsonl, cache/); print the table."""
     from ..progress import print_metrics_table
 
-    out.mkdir(parents=True, exist_ok=True)
     rows = functools.cache(lambda: eval_rows(cfg))  # loaded once, on the first cache miss
     all_metrics: dict[str, Any] = {}
     samples: list[dict[str, Any]] = []
