@@ -154,8 +154,9 @@ class DistillConfig(Section):
     modes: list[Literal["thinking", "non_thinking"]] = Field(default_factory=lambda: ["thinking", "non_thinking"])
     """Modes to generate data in."""
     mode_experts: dict[str, str] = Field(default_factory=dict)
-    """Optional per-mode generator override, e.g. {non_thinking: base}: 'base', 'expert:<domain>', or
-    'expert' (each domain's own expert, the default). A missing expert checkpoint falls back to the base model."""
+    """Optional per-mode generator, e.g. {non_thinking: base}: 'base', 'expert:<domain>', or 'expert' (the
+    default: each domain's own expert when `experts` lists the domain, else the base model). A needed expert
+    checkpoint that is missing or built from another base model is an error before generation starts."""
     prompts_per_domain: int = Field(32, gt=0)
     """Training prompts per domain to generate for."""
     samples_per_prompt: int = Field(4, gt=0)

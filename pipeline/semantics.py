@@ -72,5 +72,20 @@ def check_semantics(cfg: PipelineConfig, base_dir: Path) -> None:
     for kind in cfg.resources:
         if kind not in stage_kinds:
             raise ConfigError(f"resources.{kind}", f"unknown stage kind; choose from {', '.join(stage_kinds)}")
+    _check_mode_experts(cfg)
     _check_rewards(cfg, domains)
     _check_files(cfg)
+
+
+def _check_mode_experts(cfg: PipelineConfig) -> None:
+    from .templates import MODES
+
+    for mode, gen in cfg.distill.mode_experts.items():
+        path = f"distill.mode_experts.{mode}"
+        if mode not in MODES:
+            raise ConfigError(path, f"unknown mode; use one of {', '.join(MODES)}")
+        if gen in ("base", "expert"):
+            continue
+        if not gen.startswith("expert:") or gen.split(":", 1)[1] not in cfg.experts:
+            raise ConfigError(path, f"{gen!r} is not 'base', 'expert' or 'expert:<domain>' with the domain "
+                                    f"listed under experts ({', '.join(cfg.experts) or 'none'})")

@@ -15,6 +15,7 @@ from typing import Any, Callable
 
 STAGE_MODULES: dict[str, str] = {
     "expert": "pipeline.stages.expert_rl",
+    "distill": "pipeline.stages.distill",
     "sft": "pipeline.stages.sft",
     "mixed": "pipeline.stages.mixed_rl",
     "eval": "pipeline.stages.evaluate",
