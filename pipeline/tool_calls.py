@@ -1,6 +1,6 @@
 """The text protocol for tool calls in multi-turn rollouts.
 
-The system prompt lists each tool's JSON schema; the model calls one by writing
+The system prompt lists each tool (name, typed arguments, description); the model calls one by writing
 ``<tool_call>{"name": "search", "arguments": {"query": "..."}}</tool_call>`` and the rollout
 appends ``<tool_response>...</tool_response>`` inside the same assistant turn, so tool calls,
 results and reasoning stay in context until the next user message (V3.2's rule; see
@@ -30,32 +30,30 @@ class ToolCall:
     arguments: dict[str, Any]
 
 
-def tool_schema(fn: Callable[..., Any]) -> dict[str, Any]:
+def tool_line(fn: Callable[..., Any]) -> str:
+    """``- name(arg: type, ...): description`` from the function's JSON schema (type hints + docstring)."""
     from transformers.utils import get_json_schema
 
-    return get_json_schema(fn)
+    f = get_json_schema(fn)["function"]
+    args = ", ".join(f"{k}: {v.get('type', 'any')}" for k, v in f.get("parameters", {}).get("properties", {}).items())
+    return f"- {f['name']}({args}): {f.get('description', '')}"
 
 
 def tools_system_prompt(system: str, tools: list[Callable[..., Any]]) -> str:
-    """``system`` plus the tool list and the call format."""
+    """``system`` plus a compact tool list and the call format (short, so small contexts fit)."""
     if not tools:
         return system
-    schemas = "\n".join(json.dumps(tool_schema(t)["function"]) for t in tools)
-    return (f"{system}\n{TOOLS_HEADER}:\n{schemas}\nTo call a tool write {CALL_OPEN}"
-            f'{{"name": <tool name>, "arguments": {{...}}}}{CALL_CLOSE} and wait for the <tool_response>.')
+    lines = "\n".join(tool_line(t) for t in tools)
+    return (f"{system}\n{TOOLS_HEADER}:\n{lines}\nTo call a tool write {CALL_OPEN}"
+            f'{{"name": ..., "arguments": {{...}}}}{CALL_CLOSE} and wait for the <tool_response>.')
 
 
 def advertised_tools(system: str) -> set[str]:
     """Names of the tools a system prompt made by :func:`tools_system_prompt` offers."""
     if TOOLS_HEADER not in system:
         return set()
-    names = set()
-    for line in system.split(TOOLS_HEADER, 1)[1].splitlines():
-        try:
-            names.add(json.loads(line)["name"])
-        except (ValueError, KeyError, TypeError):
-            continue
-    return names
+    tail = system.split(TOOLS_HEADER, 1)[1]
+    return {m.group(1) for m in re.finditer(r"^- (\w+)\(", tail, re.M)}
 
 
 def parse_tool_call(text: str) -> ToolCall | None:

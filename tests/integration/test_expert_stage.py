@@ -64,3 +64,18 @@ def test_expert_stage_trains_and_resumes(tiny_model, tmp_path, lora):
     assert run_single_stage(cfg4, "expert:math") == 0
     log = [json.loads(line) for line in (tmp_path / "run" / "expert_math" / "train_log.jsonl").read_text().splitlines()]
     assert [r["step"] for r in log if "reward" in r] == [1]
+
+
+def test_agentic_search_expert_runs_with_tools(tiny_model, tmp_path):
+    """The agentic expert's rows advertise the search tool and train through the multi-turn rollout."""
+    cfg = parse_config({
+        "model": str(tiny_model), "seed": 0, "output_dir": str(tmp_path / "run"), "domains": ["agentic_search"],
+        "rollout": {"backend": "vllm", "max_tokens": 16, "max_model_len": 512},
+        "experts": {"agentic_search": {"steps": 1, "group_size": 2, "max_completion_len": 16}},
+        "data": {"agentic_search": {"train_size": 4, "eval_size": 2}}, "logging": {"report_to": []},
+    })
+    assert run_single_stage(cfg, "expert:agentic_search") == 0
+    m = read_manifest(tmp_path / "run", "expert:agentic_search")
+    assert m["status"] == "complete" and m["metrics"]["global_step"] == 1
+    log = [json.loads(x) for x in (tmp_path / "run" / "expert_agentic_search" / "train_log.jsonl").read_text().splitlines()]
+    assert "domain/agentic_search/exact_match" in log[0]
