@@ -49,10 +49,27 @@ def cmd_run(args: argparse.Namespace) -> int:
     return run_pipeline(_load(args), from_stage=args.from_stage)
 
 
+def _check_stage_name(name: str) -> None:
+    """Reject a stage name no stage answers to before anything is written."""
+    from .errors import ConfigError
+    from .semantics import known_domains
+    from .stages import STAGE_MODULES
+
+    kind, colon, domain = name.partition(":")
+    if kind == "expert":
+        if domain not in known_domains():
+            raise ConfigError("stage", f"expert stages are named expert:<domain> with a known domain "
+                                       f"({', '.join(known_domains())}), got {name!r}")
+    elif colon or kind not in STAGE_MODULES:
+        raise ConfigError("stage", f"unknown stage {name!r}; use expert:<domain>, distill, sft, mixed, eval or report")
+
+
 def cmd_stage(args: argparse.Namespace) -> int:
     from .orchestrator import run_single_stage
 
-    return run_single_stage(_load(args), args.name)
+    cfg = _load(args)
+    _check_stage_name(args.name)
+    return run_single_stage(cfg, args.name)
 
 
 def cmd_model_fetch(args: argparse.Namespace) -> int:

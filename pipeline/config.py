@@ -345,17 +345,39 @@ def apply_overrides(data: dict[str, Any], overrides: list[str]) -> dict[str, Any
         node: Any = data
         parts = key.split(".")
         for i, part in enumerate(parts[:-1]):
-            nxt = node[int(part)] if isinstance(node, list) else node.setdefault(part, {})
+            nxt = node[_index(node, parts, i)] if isinstance(node, list) else node.setdefault(part, {})
             if not isinstance(nxt, (dict, list)):
                 raise ConfigError(".".join(parts[: i + 1]), f"is a {type(nxt).__name__}, cannot set {key}")
             node = nxt
         last = parts[-1]
-        value = yaml.safe_load(raw) if raw else None
+        try:
+            value = yaml.safe_load(raw) if raw else None
+        except yaml.YAMLError as e:
+            raise ConfigError(key, f"value {raw!r} is not valid YAML ({_yaml_problem(e)})") from None
         if isinstance(node, list):
-            node[int(last)] = value
+            node[_index(node, parts, len(parts) - 1)] = value
         else:
             node[last] = value
     return data
+
+
+def _index(node: list[Any], parts: list[str], i: int) -> int:
+    """``parts[i]`` as an index into the list ``node``, or a ConfigError naming the path."""
+    where = ".".join(parts[:i]) or parts[0]
+    try:
+        idx = int(parts[i])
+    except ValueError:
+        raise ConfigError(where, f"is a list; use an index (0..{len(node) - 1}), not {parts[i]!r}") from None
+    if not -len(node) <= idx < len(node):
+        raise ConfigError(where, f"index {idx} out of range: the list has {len(node)} item(s)")
+    return idx
+
+
+def _yaml_problem(e: yaml.YAMLError) -> str:
+    """One line for a YAML error: the problem and its line/column (1-based)."""
+    mark = getattr(e, "problem_mark", None)
+    problem = getattr(e, "problem", None) or str(e).splitlines()[0]
+    return f"line {mark.line + 1}, column {mark.column + 1}: {problem}" if mark else problem
 
 
 def _loc(loc: tuple[Any, ...]) -> str:
@@ -388,7 +410,7 @@ def load_config(path: str | Path, overrides: list[str] | None = None) -> Pipelin
     try:
         data = yaml.safe_load(path.read_text()) or {}
     except yaml.YAMLError as e:
-        raise ConfigError("", f"{path}: invalid YAML: {str(e).splitlines()[0]}") from None
+        raise ConfigError("", f"{path}: invalid YAML: {_yaml_problem(e)}") from None
     if not isinstance(data, dict):
         raise ConfigError("", f"{path}: top level must be a mapping")
     return parse_config(apply_overrides(data, overrides or []))
