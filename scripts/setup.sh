@@ -22,6 +22,16 @@ if ! command -v bwrap >/dev/null 2>&1 || ! command -v setpriv >/dev/null 2>&1; t
     echo "[setup] WARNING: bubblewrap not found and cannot apt-get it; the sandbox falls back to rlimits only" >&2
   fi
 fi
+# Headless Chromium for the report's browser test (tests/integration/test_report_browser.py skips without it).
+if ! command -v chromium >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "[setup] installing chromium (report browser test)"
+    { apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } \
+      || echo "[setup] WARNING: could not apt-get chromium; the report browser test will be skipped" >&2
+  else
+    echo "[setup] WARNING: chromium not found and cannot apt-get it; the report browser test will be skipped" >&2
+  fi
+fi
 
 stamp="$VENV/.posttrain-setup-$PROFILE"
 want=$(cat pyproject.toml scripts/setup.sh | sha256sum | cut -c1-16)

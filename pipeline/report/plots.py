@@ -55,7 +55,8 @@ def training_curves(train_logs: dict[str, list[dict[str, Any]]]) -> list[Figure]
         panels = _panels(log)
         if not panels:
             continue
-        fig = MplFigure(figsize=(4.2 * len(panels), 3.2))
+        # constrained layout keeps the suptitle clear of the panel titles (it overlapped them otherwise)
+        fig = MplFigure(figsize=(4.2 * len(panels), 3.2), layout="constrained")
         axes = fig.subplots(1, len(panels), squeeze=False)[0]
         for ax, (title, ylabel, keys) in zip(axes, panels):
             for key in keys:
