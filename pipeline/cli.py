@@ -10,16 +10,20 @@
     posttrain report RUN_DIR [RUN_B] [--output DIR]          # HTML/Markdown/JSON report (two runs: compare)
 
 Errors a user can fix (bad config, bad input rows, missing model) print one line to stderr
-and exit with status 2, writing nothing.
+and exit with status 2, writing nothing. A full disk (ENOSPC/EDQUOT) prints one line naming
+the file and exits 1.
 """
 from __future__ import annotations
 
 import argparse
+import errno
 import logging
+import os
 import sys
 from typing import Callable
 
 EXIT_USER_ERROR = 2
+EXIT_ENVIRONMENT_ERROR = 1  # the machine, not the input: a full disk or quota
 
 
 def _config_args(p: argparse.ArgumentParser) -> None:
@@ -103,6 +107,10 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from .stages.evaluate import evaluate_external
 
     cfg = load_config(args.config, args.overrides)
+    if Path(args.model).expanduser().is_dir():  # a local folder: catch a corrupt checkpoint before loading it
+        from .models import check_checkpoint
+
+        check_checkpoint(Path(args.model).expanduser())
     slug = re.sub(r"[^A-Za-z0-9_.-]+", "_", args.model.rstrip("/")).strip("_.") or "model"
     out = Path(args.output) if args.output else Path(cfg.output_dir) / "eval_external" / slug
     evaluate_external(cfg, args.model, out, label=args.label)
@@ -192,6 +200,13 @@ def main(argv: list[str] | None = None) -> int:
     except USER_ERRORS as e:
         print(f"error: {e}", file=sys.stderr)
         return EXIT_USER_ERROR
+    except OSError as e:
+        if e.errno not in (errno.ENOSPC, errno.EDQUOT):
+            raise
+        where = f" writing {e.filename}" if e.filename else ""
+        print(f"error: {e.strerror or os.strerror(e.errno)} ({errno.errorcode[e.errno]}){where}; free some space "
+              f"or write elsewhere, then rerun (complete stages and shards are kept)", file=sys.stderr)
+        return EXIT_ENVIRONMENT_ERROR
 
 
 if __name__ == "__main__":

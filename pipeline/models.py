@@ -11,8 +11,10 @@ model built from the same config and that one is saved.
 """
 from __future__ import annotations
 
+import json
 import logging
 import os
+import struct
 import shutil
 import subprocess
 import sys
@@ -21,7 +23,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import ModelNotFoundError
+from .errors import InputError, ModelNotFoundError
 
 log = logging.getLogger(__name__)
 
@@ -125,3 +127,72 @@ def _resolve_hub(repo_id: str) -> str:
             f"model {repo_id!r} is not an embedded alias ({', '.join(EMBEDDED)}), not a local path, "
             f"and the hub could not serve it ({type(e).__name__}). Download it elsewhere and pass "
             f"a local path, e.g. model=/path/to/{repo_id.split('/')[-1]}") from None
+
+
+WEIGHT_PATTERNS = ("*.safetensors", "*.bin", "*.pt", "*.gguf")
+MAX_SAFETENSORS_HEADER = 100 * 2**20  # the safetensors format's own limit
+
+
+def check_checkpoint(path: str | Path) -> Path:
+    """Cheap integrity check of a local HF model folder, before anything loads it: ``config.json``
+    parses to a JSON object, weight files exist (all shards named by a safetensors index), and each
+    ``.safetensors`` file has a valid header whose tensors fit in the file (a truncated copy does
+    not). Reads only the 8-byte header length and the JSON header, never the weights. Raises
+    InputError naming the file."""
+    folder = Path(path)
+    cfg_file = folder / "config.json"
+    try:
+        data = json.loads(cfg_file.read_text())
+    except FileNotFoundError:
+        raise InputError(f"checkpoint {str(folder)!r} has no config.json; point at a HF model folder") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise InputError(f"checkpoint file {str(cfg_file)!r} is not valid JSON ({e}); the checkpoint is corrupt, "
+                         f"re-create it (rerun the stage that wrote it)") from None
+    if not isinstance(data, dict):
+        raise InputError(f"checkpoint file {str(cfg_file)!r} is not a JSON object; the checkpoint is corrupt")
+    index = folder / "model.safetensors.index.json"
+    if index.is_file():
+        try:
+            shards = sorted({folder / f for f in json.loads(index.read_text())["weight_map"].values()})
+        except (UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError, AttributeError) as e:
+            raise InputError(f"checkpoint index {str(index)!r} is corrupt ({type(e).__name__}: {e})") from None
+        missing = [str(f) for f in shards if not f.is_file()]
+        if missing:
+            raise InputError(f"checkpoint {str(folder)!r} is incomplete: weight shard {missing[0]!r} is missing")
+    weights = sorted(f for pat in WEIGHT_PATTERNS for f in folder.glob(pat) if f.is_file())
+    if not weights:
+        raise InputError(f"checkpoint {str(folder)!r} has no weight files ({', '.join(WEIGHT_PATTERNS)})")
+    for f in weights:
+        if f.suffix == ".safetensors":
+            problem = _safetensors_problem(f)
+            if problem:
+                raise InputError(f"checkpoint weights {str(f)!r} are corrupt: {problem}; re-create the checkpoint")
+    return folder
+
+
+def _safetensors_problem(path: Path) -> str | None:
+    """None when the file's header is valid and every tensor lies inside the file, else the problem."""
+    size = path.stat().st_size
+    with path.open("rb") as f:
+        head = f.read(8)
+        if len(head) < 8:
+            return f"{size} bytes, shorter than the 8-byte header length"
+        (n,) = struct.unpack("<Q", head)
+        if n == 0 or n > MAX_SAFETENSORS_HEADER or 8 + n > size:
+            return f"header length {n} does not fit the file ({size} bytes): truncated or not safetensors"
+        try:
+            header = json.loads(f.read(n))
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            return "header is not valid JSON"
+    if not isinstance(header, dict):
+        return "header is not a JSON object"
+    ends = []
+    for name, tensor in header.items():
+        off = tensor.get("data_offsets") if isinstance(tensor, dict) and name != "__metadata__" else [0, 0]
+        if not (isinstance(off, list) and len(off) == 2 and all(isinstance(x, int) for x in off)):
+            return f"tensor {name!r} has no valid data_offsets"
+        ends.append(off[1])
+    data = size - 8 - n
+    if ends and max(ends) > data:
+        return f"truncated: tensors need {max(ends)} data bytes, the file has {data}"
+    return None

@@ -92,8 +92,10 @@ def score_file(cfg: PipelineConfig, input_path: str, output_path: str, skip_bad_
                     f.write(json.dumps(row, default=str) + "\n")
                 advance(min(batch_size, len(rows) - i))
         os.replace(tmp, out_path)
-    except BaseException:
+    except BaseException as e:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(e, OSError) and e.filename is None:  # e.g. ENOSPC: say which output could not be written
+            e.filename = str(out_path)
         raise
     print(f"scored {len(rows)} rows -> {out_path}")
     return 0

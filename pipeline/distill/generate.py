@@ -59,6 +59,9 @@ def generator_model(cfg: PipelineConfig, run_dir: Path, label: str) -> str:
     if not ckpt or not (Path(ckpt) / "config.json").is_file():
         raise InputError(f"distill needs the {label} checkpoint, but {run_dir} has no complete {label} stage with one; "
                          f"run `posttrain stage {label} CONFIG` first, or set distill.mode_experts to base")
+    from ..models import check_checkpoint
+
+    check_checkpoint(ckpt)  # a truncated or garbled checkpoint is an error here, not deep inside the engine
     base, own = _vocab_size(cfg.model), _vocab_size(ckpt)
     if base != own:
         raise InputError(f"{label} checkpoint {ckpt} is incompatible with the base model {cfg.model}: vocab_size {own} "

@@ -37,9 +37,13 @@ class ShardStore:
             self.data.mkdir(parents=True, exist_ok=True)
             path = self.data / f"{shard_id}.parquet"
             tmp = path.with_name(f".{path.name}.tmp")
-            pq.write_table(pa.Table.from_pylist([{c: r[c] for c in COLUMNS} for r in rows]), tmp)
-            with open(tmp, "rb") as f:
-                os.fsync(f.fileno())
-            tmp.replace(path)
+            try:
+                pq.write_table(pa.Table.from_pylist([{c: r[c] for c in COLUMNS} for r in rows]), tmp)
+                with open(tmp, "rb") as f:
+                    os.fsync(f.fileno())
+                tmp.replace(path)
+            except BaseException:  # e.g. ENOSPC: no half-written shard file stays behind
+                tmp.unlink(missing_ok=True)
+                raise
         self.done[shard_id] = {"rows": len(rows), **stats}
         write_json_atomic(self.manifest, self.done)
