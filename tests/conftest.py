@@ -30,9 +30,25 @@ def tiny_model_b(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def vllm_engine(tiny_model):
+def vllm_engines():
+    """``get(model, max_model_len)``: in-process vLLM engines built once per session and closed only at
+    its end. Closing an in-process engine tears down vLLM's global parallel state, which breaks every
+    other engine still alive in the process, so test modules share these instead of closing their own."""
     from pipeline.rollout import build_engine
 
-    engine = build_engine(str(tiny_model), backend="vllm", max_model_len=512)
-    yield engine
-    engine.close()
+    engines = {}
+
+    def get(model, max_model_len: int = 512):
+        key = (str(model), max_model_len)
+        if key not in engines:
+            engines[key] = build_engine(str(model), backend="vllm", max_model_len=max_model_len)
+        return engines[key]
+
+    yield get
+    for engine in engines.values():
+        engine.close()
+
+
+@pytest.fixture(scope="session")
+def vllm_engine(tiny_model, vllm_engines):
+    return vllm_engines(tiny_model)

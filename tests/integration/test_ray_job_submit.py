@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import socket
 import subprocess
 import tempfile
 from pathlib import Path
@@ -17,19 +18,56 @@ ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(os.sys.executable).parent
 
 
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _stop_cluster(temp: Path) -> None:
+    """Kill only this head's processes (their command lines name its temp dir); `ray stop` would
+    stop every Ray on the machine."""
+    import signal
+    import time
+
+    def ours() -> list[int]:
+        pids = []
+        for proc in Path("/proc").iterdir():
+            try:
+                if proc.name.isdigit() and str(temp).encode() in (proc / "cmdline").read_bytes():
+                    pids.append(int(proc.name))
+            except OSError:
+                continue
+        return pids
+
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        for pid in ours():
+            try:
+                os.kill(pid, sig)
+            except ProcessLookupError:
+                pass
+        deadline = time.time() + 10
+        while ours() and time.time() < deadline:
+            time.sleep(0.2)
+
+
 @pytest.fixture
 def ray_head():
-    env = {**os.environ, "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0", "PATH": f"{VENV_BIN}:{os.environ['PATH']}"}
+    """A fresh loopback-only head on free ports (a fixed port may be held by another Ray on the box),
+    with token auth off explicitly on both sides (an inherited RAY_AUTH_MODE would split them)."""
+    env = {**os.environ, "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0", "RAY_AUTH_MODE": "disabled",
+           "PATH": f"{VENV_BIN}:{os.environ['PATH']}"}
     env.pop("RAY_ADDRESS", None)
     ray = str(VENV_BIN / "ray")
     temp = Path(tempfile.mkdtemp(prefix="rj", dir="/tmp"))  # AF_UNIX socket paths under it must stay < 108 bytes
-    subprocess.run([ray, "start", "--head", "--node-ip-address=127.0.0.1", "--port=6391", "--num-cpus=2",
-                    "--dashboard-host=127.0.0.1", "--dashboard-port=8266", "--include-dashboard=true",
+    gcs, dashboard = _free_port(), _free_port()
+    subprocess.run([ray, "start", "--head", "--node-ip-address=127.0.0.1", f"--port={gcs}", "--num-cpus=2",
+                    "--dashboard-host=127.0.0.1", f"--dashboard-port={dashboard}", "--include-dashboard=true",
                     f"--temp-dir={temp}", "--disable-usage-stats"], env=env, check=True, capture_output=True, timeout=120)
     try:
-        yield env, "http://127.0.0.1:8266"
+        yield env, f"http://127.0.0.1:{dashboard}"
     finally:
-        subprocess.run([ray, "stop", "--force"], env=env, capture_output=True, timeout=120)
+        _stop_cluster(temp)
         shutil.rmtree(temp, ignore_errors=True)
 
 

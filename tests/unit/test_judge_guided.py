@@ -51,12 +51,8 @@ def cfg(long_tiny_model) -> PipelineConfig:
 
 
 @pytest.fixture(scope="module")
-def judge_engine(long_tiny_model):
-    from pipeline.rollout import build_engine
-
-    engine = build_engine(str(long_tiny_model), backend="vllm", max_model_len=2048)
-    yield engine
-    engine.close()
+def judge_engine(long_tiny_model, vllm_engines):
+    return vllm_engines(long_tiny_model, 2048)
 
 
 def test_output_format_regex_is_the_parser_contract():
