@@ -34,7 +34,7 @@ from . import StageResult, register_stage
 log = logging.getLogger(__name__)
 
 
-def _filter_shard(cfg: PipelineConfig, scored: list[dict[str, Any]], fmt: Any) -> tuple[list[dict[str, Any]], dict[str, int]]:
+def filter_shard(cfg: PipelineConfig, scored: list[dict[str, Any]], fmt: Any) -> tuple[list[dict[str, Any]], dict[str, int]]:
     from ..distill.filters import reject_reason, select
 
     d = cfg.distill
@@ -101,7 +101,7 @@ def run_distill(cfg: PipelineConfig, run_dir: Path, name: str) -> StageResult:
                     rollout = EngineRollout(engine, replace(sampling, seed=shard_seed(cfg.seed, shard.id)),
                                             tools={t.__name__: t for t in tools})
                     scored = router.score_rows(sample_shard(rollout, shard, tools, d.samples_per_prompt))
-                    kept, rejected = _filter_shard(cfg, scored, fmt)
+                    kept, rejected = filter_shard(cfg, scored, fmt)
                     store.write(shard.id, [_output_row(x, shard, config_hash) for x in kept],
                                 {"domain": shard.domain, "mode": shard.mode, "expert": shard.generator,
                                  "generated": len(scored), "rejected": rejected,
