@@ -120,8 +120,10 @@ def _remote(cfg: PipelineConfig, name: str):
     import ray
 
     res = cfg.resources_for(stage_kind(name))
+    # max_calls=1: each stage gets a fresh worker process, so vLLM's process-global state and the
+    # memory of one stage's engines never leak into the next stage that Ray schedules there.
     opts: dict[str, Any] = dict(num_cpus=res.num_cpus, num_gpus=res.num_gpus, max_retries=cfg.ray.max_retries,
-                                retry_exceptions=False)
+                                retry_exceptions=False, max_calls=1)
     if res.memory_gb:
         opts["memory"] = int(res.memory_gb * 2**30)
     return ray.remote(_stage_task).options(name=name, **opts)

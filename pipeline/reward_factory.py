@@ -55,13 +55,16 @@ def build_judge_backend(cfg: PipelineConfig, engine: Any = None) -> Any:
         return build_backend("openai", base_url=j.base_url, model=j.model, concurrency=j.concurrency,
                              timeout_s=j.timeout_s, max_tokens=j.max_tokens)
     same_model = engine is not None and j.model == cfg.model
-    if not same_model:
-        from .models import resolve_model
-        from .rollout import build_engine
+    if same_model:
+        return build_backend("callable", generate=_engine_generate(engine, cfg), model=j.model)
+    from .models import resolve_model
+    from .rollout import build_engine
 
-        engine = build_engine(str(resolve_model(j.model)), backend=cfg.rollout.backend,
-                              max_model_len=cfg.rollout.max_model_len, kv_cache_gb=cfg.rollout.kv_cache_gb)
-    return build_backend("callable", generate=_engine_generate(engine, cfg), model=j.model)
+    # The judge's own engine is closed with the router (router.close()): an in-process vLLM engine
+    # left to the garbage collector tears down vLLM's global state under whichever engine runs then.
+    own = build_engine(str(resolve_model(j.model)), backend=cfg.rollout.backend,
+                       max_model_len=cfg.rollout.max_model_len, kv_cache_gb=cfg.rollout.kv_cache_gb)
+    return build_backend("callable", generate=_engine_generate(own, cfg), model=j.model, on_close=own.close)
 
 
 def build_router(cfg: PipelineConfig, engine: Any = None, domains: list[str] | None = None) -> Any:

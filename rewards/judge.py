@@ -203,6 +203,11 @@ class RubricJudge:
                 jobs.setdefault(key, _Job(key, rubric, build_messages(self.constitution, rubric, prompt, response))).rows.append(i)
         return jobs
 
+    def close(self) -> None:
+        close = getattr(self.backend, "close", None)
+        if callable(close):
+            close()
+
     def __call__(self, rows: list[dict[str, Any]]) -> list[RewardResult]:
         out: list[RewardResult | None] = [None] * len(rows)
         reports: list[GuardReport | None] = [None] * len(rows)

@@ -88,11 +88,18 @@ class CallableBackend:
     """Wrap ``generate(batch) -> list[str]`` (or ``generate(batch, formats=None)``, which makes
     ``accepts_formats`` true). A raise or a wrong-length reply errors every slot."""
 
-    def __init__(self, generate: Callable[..., list[str]], model: str = "in-process"):
+    def __init__(self, generate: Callable[..., list[str]], model: str = "in-process",
+                 on_close: Callable[[], None] | None = None):
         if not callable(generate):
             raise TypeError("callable backend: `generate` must be callable")
-        self.fn, self.model = generate, model
+        self.fn, self.model, self.on_close = generate, model, on_close
         self.accepts_formats = _takes_formats(generate)
+
+    def close(self) -> None:
+        """Release what the caller handed over with ``on_close`` (e.g. the judge's own engine); idempotent."""
+        hook, self.on_close = self.on_close, None
+        if hook:
+            hook()
 
     def generate(self, batch: list[Messages], formats: list[dict[str, Any] | None] | None = None) -> list[str | Exception]:
         if not batch:

@@ -196,6 +196,16 @@ class RewardRouter:
     def domains(self) -> list[str]:
         return sorted(self.specs)
 
+    def close(self) -> None:
+        """Release what the rewards hold (a judge's own engine); call when scoring is done."""
+        done = set()
+        for entries in self.specs.values():
+            for e in entries:
+                close = getattr(e.reward, "close", None)
+                if id(e.reward) not in done and callable(close):
+                    done.add(id(e.reward))
+                    close()
+
     def reward_names(self) -> list[str]:
         """Distinct reward names, in first-configured order."""
         return list(dict.fromkeys(e.name for entries in self.specs.values() for e in entries))

@@ -66,20 +66,52 @@ def _output_row(row: dict[str, Any], shard: Any, config_hash: str) -> dict[str, 
             "completion_tokens": int(row["completion_tokens"]), "config_hash": config_hash}
 
 
-@register_stage("distill")
-def run_distill(cfg: PipelineConfig, run_dir: Path, name: str) -> StageResult:
+def _generate(cfg: PipelineConfig, todo: list[Any], store: Any, config_hash: str) -> None:
+    """Sample, score, filter and write every shard in ``todo``, one engine per generator model."""
     from experts.base import get_expert
     from rewards.format import Format
 
-    from ..distill.card import render_card, summarise
-    from ..distill.generate import generation_hash, plan_shards, sample_shard, shard_seed
-    from ..distill.shards import ShardStore
+    from ..distill.generate import sample_shard, shard_seed
     from ..progress import progress_bar
     from ..reward_factory import build_router
     from ..rl_rollout import EngineRollout
     from ..rollout import SamplingConfig, build_engine
 
     d, r = cfg.distill, cfg.rollout
+    fmt = Format()
+    sampling = SamplingConfig(max_tokens=d.max_tokens or r.max_tokens, temperature=d.temperature, top_p=r.top_p,
+                              top_k=r.top_k)
+    router = build_router(cfg, domains=sorted({s.domain for s in todo}))
+    try:
+        with progress_bar(sum(len(s.rows) for s in todo), "distill prompts") as advance:
+            for model, group in groupby(sorted(todo, key=lambda s: s.model), key=lambda s: s.model):
+                engine = build_engine(model, backend=r.backend, max_model_len=r.max_model_len, kv_cache_gb=r.kv_cache_gb,
+                                      gpu_memory_utilization=r.gpu_memory_utilization, seed=cfg.seed)
+                try:
+                    for shard in group:
+                        tools = get_expert(shard.domain).tool_functions()
+                        rollout = EngineRollout(engine, replace(sampling, seed=shard_seed(cfg.seed, shard.id)),
+                                                tools={t.__name__: t for t in tools})
+                        scored = router.score_rows(sample_shard(rollout, shard, tools, d.samples_per_prompt))
+                        kept, rejected = filter_shard(cfg, scored, fmt)
+                        store.write(shard.id, [_output_row(x, shard, config_hash) for x in kept],
+                                    {"domain": shard.domain, "mode": shard.mode, "expert": shard.generator,
+                                     "generated": len(scored), "rejected": rejected,
+                                     "lengths": [int(x["completion_tokens"]) for x in kept]})
+                        advance(len(shard.rows))
+                finally:
+                    engine.close()
+    finally:
+        router.close()
+
+
+@register_stage("distill")
+def run_distill(cfg: PipelineConfig, run_dir: Path, name: str) -> StageResult:
+    from ..distill.card import render_card, summarise
+    from ..distill.generate import generation_hash, plan_shards
+    from ..distill.shards import ShardStore
+
+    d = cfg.distill
     out = stage_dir(run_dir, name)
     shards = plan_shards(cfg, run_dir)  # every input check happens here, before any generation
     config_hash = generation_hash(cfg, shards)
@@ -87,28 +119,8 @@ def run_distill(cfg: PipelineConfig, run_dir: Path, name: str) -> StageResult:
     todo = [s for s in shards if not store.is_done(s.id)]
     log.info("distill: %d shards (%d already done), %d prompts x %d samples each", len(shards),
              len(shards) - len(todo), sum(len(s.rows) for s in todo), d.samples_per_prompt)
-    fmt = Format()
-    router = build_router(cfg, domains=sorted({s.domain for s in todo})) if todo else None
-    sampling = SamplingConfig(max_tokens=d.max_tokens or r.max_tokens, temperature=d.temperature, top_p=r.top_p,
-                              top_k=r.top_k)
-    with progress_bar(sum(len(s.rows) for s in todo), "distill prompts") as advance:
-        for model, group in groupby(sorted(todo, key=lambda s: s.model), key=lambda s: s.model):
-            engine = build_engine(model, backend=r.backend, max_model_len=r.max_model_len, kv_cache_gb=r.kv_cache_gb,
-                                  gpu_memory_utilization=r.gpu_memory_utilization, seed=cfg.seed)
-            try:
-                for shard in group:
-                    tools = get_expert(shard.domain).tool_functions()
-                    rollout = EngineRollout(engine, replace(sampling, seed=shard_seed(cfg.seed, shard.id)),
-                                            tools={t.__name__: t for t in tools})
-                    scored = router.score_rows(sample_shard(rollout, shard, tools, d.samples_per_prompt))
-                    kept, rejected = filter_shard(cfg, scored, fmt)
-                    store.write(shard.id, [_output_row(x, shard, config_hash) for x in kept],
-                                {"domain": shard.domain, "mode": shard.mode, "expert": shard.generator,
-                                 "generated": len(scored), "rejected": rejected,
-                                 "lengths": [int(x["completion_tokens"]) for x in kept]})
-                    advance(len(shard.rows))
-            finally:
-                engine.close()
+    if todo:
+        _generate(cfg, todo, store, config_hash)
     summary = summarise(store.done)
     card = out / "data" / "README.md"
     card.parent.mkdir(parents=True, exist_ok=True)

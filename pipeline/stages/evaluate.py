@@ -114,6 +114,7 @@ def evaluate_model(cfg: PipelineConfig, model: str, rows_by_domain: dict[str, li
                     completions = sample_rows(engine, rows, sampling, mode, progress=advance)
                     scored_all.extend({**r, "model": model} for r in router.score_rows(completions))
     finally:
+        router.close()
         engine.close()
     return metrics_from_samples(scored_all, cfg.eval.pass_k), scored_all
 

@@ -66,7 +66,10 @@ def run_expert(cfg: PipelineConfig, run_dir: Path, name: str) -> StageResult:
                 save_steps=max(1, s["steps"] // 2))
     log.info("expert:%s: %d steps x %d completions, mode=%s, lora=%s, beta=%s", domain, job.steps, job.group_size,
              s["mode"], bool(job.lora), job.beta)
-    result = train_grpo(cfg, job, router, engine)
-    engine.close()
+    try:
+        result = train_grpo(cfg, job, router, engine)
+    finally:
+        router.close()
+        engine.close()
     return StageResult(outputs={"checkpoint": result["checkpoint"], "train_log": str(job.out_dir / "train_log.jsonl")},
                        metrics=result["metrics"])

@@ -88,8 +88,11 @@ def run_mixed(cfg: PipelineConfig, run_dir: Path, name: str) -> StageResult:
                 save_steps=max(1, m.steps // 2), callbacks=[guard])
     log.info("mixed: %d steps over %s (%d prompts x %d completions per step), beta=%s", m.steps, domains,
              m.prompts_per_step, m.group_size, beta)
-    result = train_grpo(cfg, job, router, engine)
-    engine.close()
+    try:
+        result = train_grpo(cfg, job, router, engine)
+    finally:
+        router.close()
+        engine.close()
     first, last = guard.history[0], guard.history[-1]
     forgetting = {k: round(last[k] - first.get(k, 0.0), 4) for k in last if k != "step"}
     return StageResult(outputs={"checkpoint": result["checkpoint"], "train_log": str(out / "train_log.jsonl"),

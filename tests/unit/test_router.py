@@ -308,3 +308,21 @@ def test_real_rewards_correct_flows_into_length_penalty():
     assert out[1].components["length_penalty/verbosity"] < 0  # longer than the shortest correct one
     assert out[2].components["length_penalty/verbosity"] == 0.0  # wrong answers are not length-shaped
     assert out[1].reward == pytest.approx(1.0 + 0.5 * out[1].components["length_penalty"])
+
+
+def test_close_releases_the_judge_engine_once():
+    """router.close() reaches the judge backend's on_close (the judge's own vLLM engine), once even when
+    two domains share the judge; left to the garbage collector, an in-process engine's teardown breaks
+    whichever engine runs at that moment."""
+    from rewards.constitution import constitution_from_dict
+    from rewards.judge_backends import CallableBackend
+
+    closed = []
+    backend = CallableBackend(lambda batch: ["ok\nSCORES: C1=5"] * len(batch), on_close=lambda: closed.append(1))
+    constitution = constitution_from_dict({"principles": [{"id": "p", "text": "Helpful.", "weight": 1}],
+                                           "scale": {"min": 1, "max": 10}})
+    router = RewardRouter({"writing": [{"name": "rubric_judge"}], "qa": [{"name": "rubric_judge"}]},
+                          backend=backend, constitution=constitution)
+    router.close()
+    router.close()
+    assert closed == [1]
