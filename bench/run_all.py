@@ -72,11 +72,22 @@ def _rewards(r: dict[str, Any]) -> list[tuple[str, Any]]:
     return out
 
 
+def _distill(r: dict[str, Any]) -> list[tuple[str, Any]]:
+    return [("raw vLLM tok/s", r["raw"]["tokens_per_s"]), ("distill tok/s", r["distill"]["tokens_per_s"]),
+            ("distill/raw (goal 0.9)", r["distill_over_raw"]), ("score+filter ms/sample", r["score_filter"]["ms_per_sample"])]
+
+
+def _demo(r: dict[str, Any]) -> list[tuple[str, Any]]:
+    return [("wall min (goal 15)", round(r["wall_s"] / 60, 2)), ("exit status", r["returncode"])] + [
+        (f"{k} s", v["duration_s"]) for k, v in r["stages"].items()]
+
+
 def _generic(r: dict[str, Any]) -> list[tuple[str, Any]]:
     return [(k, v) for k, v in r.items() if isinstance(v, (int, float)) and not isinstance(v, bool)][:8]
 
 
-SUMMARIES: dict[str, Callable[[dict[str, Any]], list[tuple[str, Any]]]] = {"rollout": _rollout, "rewards": _rewards}
+SUMMARIES: dict[str, Callable[[dict[str, Any]], list[tuple[str, Any]]]] = {
+    "rollout": _rollout, "rewards": _rewards, "distill": _distill, "demo": _demo}
 
 
 def summary_rows(results_dir: Path = RESULTS) -> list[tuple[str, str, str, str]]:

@@ -123,10 +123,10 @@ def _remote(cfg: PipelineConfig, name: str):
     # max_calls=1: each stage gets a fresh worker process, so vLLM's process-global state and the
     # memory of one stage's engines never leak into the next stage that Ray schedules there.
     opts: dict[str, Any] = dict(num_cpus=res.num_cpus, num_gpus=res.num_gpus, max_retries=cfg.ray.max_retries,
-                                retry_exceptions=False, max_calls=1)
+                                retry_exceptions=False)
     if res.memory_gb:
         opts["memory"] = int(res.memory_gb * 2**30)
-    return ray.remote(_stage_task).options(name=name, **opts)
+    return ray.remote(max_calls=1)(_stage_task).options(name=name, **opts)
 
 
 def _waves(names: list[str]) -> list[list[str]]:

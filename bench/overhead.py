@@ -1,0 +1,137 @@
+"""Step-time overhead: a posttrain GRPO step (pipeline.grpo.build_trainer: TRL GRPOTrainer with
+our rollout_func over the vLLM RolloutEngine, weight sync every step, reward router) vs a plain
+TRL GRPOTrainer step (TRL's own HF generate) with the same GRPOConfig, model, rows and rewards.
+
+    python -m bench.overhead --quick              # 3 steps x 4 completions x 32 tokens
+    python -m bench.overhead --steps 6 --group-size 8 --max-tokens 64
+
+Both trainers get ``pipeline.grpo.grpo_args`` for the same job (so the V3.2 settings, batch
+and lengths match) and the same reward functions (``router.trl_reward_funcs()`` for the math
+domain). Per-step wall time comes from a TrainerCallback (on_step_begin -> on_step_end, which
+includes generation, rewards, the loss and the optimizer step); the first step is reported
+separately and left out of the mean (engine/lazy-init warm-up). For posttrain the rollout's
+own generate / weight-sync seconds are reported too. Checkpoints are not saved during the
+timed steps. Writes bench/results/overhead.json.
+"""
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from .common import Timer, summarize, vllm_env, write_result
+
+
+def _step_timer() -> Any:
+    from transformers import TrainerCallback
+
+    class StepTimer(TrainerCallback):
+        def __init__(self) -> None:
+            self.steps: list[float] = []
+            self._t0 = 0.0
+
+        def on_step_begin(self, args: Any, state: Any, control: Any, **kw: Any) -> None:
+            self._t0 = time.perf_counter()
+
+        def on_step_end(self, args: Any, state: Any, control: Any, **kw: Any) -> None:
+            self.steps.append(time.perf_counter() - self._t0)
+
+    return StepTimer()
+
+
+def _stats(steps: list[float]) -> dict[str, Any]:
+    out: dict[str, Any] = {"steps_s": [round(s, 3) for s in steps], "first_step_s": round(steps[0], 3) if steps else None}
+    if len(steps) > 1:
+        out.update({k: round(v, 3) if isinstance(v, float) else v for k, v in summarize(steps[1:]).items()})
+    return out
+
+
+def _job(cfg: Any, args: argparse.Namespace, out_dir: Path) -> Any:
+    from pipeline.data import load_split
+    from pipeline.grpo import RLJob, with_modes
+    from pipeline.models import resolve_model
+
+    rows = with_modes(load_split(cfg, "math", "train"), "non_thinking", cfg.seed)[: max(args.steps, 4)]
+    return RLJob(model=str(resolve_model(cfg.model)), rows=rows, out_dir=out_dir, steps=args.steps,
+                 group_size=args.group_size, prompts_per_step=1, learning_rate=1e-6, max_completion_len=args.max_tokens,
+                 beta=0.0, lora=None, save_steps=args.steps + 1)
+
+
+def run_posttrain(cfg: Any, args: argparse.Namespace, router: Any, tmp: Path) -> dict[str, Any]:
+    from pipeline.grpo import build_trainer
+    from pipeline.rollout import build_engine
+
+    job = _job(cfg, args, tmp / "posttrain")
+    timer = _step_timer()
+    job.callbacks.append(timer)
+    engine = build_engine(job.model, backend=args.backend, max_model_len=cfg.rollout.max_model_len,
+                          kv_cache_gb=cfg.rollout.kv_cache_gb, seed=cfg.seed)
+    trainer = build_trainer(cfg, job, router, engine)
+    with Timer() as t:
+        trainer.train()
+    timings = {k: round(v, 3) for k, v in trainer.posttrain_rollout.timings.items()}
+    engine.close()
+    return {"engine": args.backend, "train_s": round(t.seconds, 2), **_stats(timer.steps), "rollout_timings_total": timings}
+
+
+def run_plain_trl(cfg: Any, args: argparse.Namespace, router: Any, tmp: Path) -> dict[str, Any]:
+    import torch
+    from trl import GRPOTrainer
+
+    from pipeline.grpo import grpo_args, rl_dataset
+
+    job = _job(cfg, args, tmp / "plain")
+    targs = grpo_args(cfg, job)
+    targs.model_init_kwargs = {"dtype": torch.bfloat16 if targs.bf16 else torch.float32}
+    timer = _step_timer()
+    trainer = GRPOTrainer(model=job.model, args=targs, reward_funcs=router.trl_reward_funcs(),
+                          train_dataset=rl_dataset(job), callbacks=[timer])
+    with Timer() as t:
+        trainer.train()
+    return {"engine": "TRL built-in (HF generate)", "train_s": round(t.seconds, 2), **_stats(timer.steps)}
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--model", default="smollm2-135m-instruct")
+    p.add_argument("--steps", type=int, default=6)
+    p.add_argument("--group-size", type=int, default=8)
+    p.add_argument("--max-tokens", type=int, default=64)
+    p.add_argument("--backend", default="vllm", choices=["vllm", "hf"], help="posttrain's rollout engine")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--quick", action="store_true", help="3 steps, 4 completions, 32 tokens")
+    p.add_argument("--out-dir", default=None, help="default bench/results")
+    args = p.parse_args(argv)
+    if args.quick:
+        args.steps, args.group_size, args.max_tokens = 3, 4, 32
+    return args
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    args = parse_args(argv)
+    vllm_env()
+    from pipeline.config import PipelineConfig
+    from pipeline.reward_factory import build_router
+
+    cfg = PipelineConfig(model=args.model, seed=args.seed, domains=["math"], logging={"report_to": []},
+                         rollout={"backend": args.backend, "max_model_len": 1024})
+    router = build_router(cfg, domains=["math"])
+    with tempfile.TemporaryDirectory(prefix="posttrain-overhead-") as d:
+        results: dict[str, Any] = {"model": args.model, "rewards": [e.name for e in router.specs["math"]]}
+        results["posttrain"] = run_posttrain(cfg, args, router, Path(d))
+        results["plain_trl"] = run_plain_trl(cfg, args, router, Path(d))
+    a, b = results["posttrain"].get("mean_s"), results["plain_trl"].get("mean_s")
+    if a and b:
+        results["posttrain_over_plain_step"] = round(a / b, 3)
+    notes = ["step = on_step_begin -> on_step_end (generation + rewards + loss + optimizer); mean excludes step 1",
+             "measured on a shared 2-core machine while other jobs ran; see environment.loadavg_1_5_15"]
+    path = write_result("overhead", vars(args), results, notes, args.out_dir)
+    print(f"wrote {path}")
+    print(f"posttrain {a}s/step vs plain TRL {b}s/step (ratio {results.get('posttrain_over_plain_step')})")
+    return results
+
+
+if __name__ == "__main__":
+    main()
