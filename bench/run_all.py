@@ -82,12 +82,17 @@ def _demo(r: dict[str, Any]) -> list[tuple[str, Any]]:
         (f"{k} s", v["duration_s"]) for k, v in r["stages"].items()]
 
 
+def _recipe(r: dict[str, Any]) -> list[tuple[str, Any]]:
+    return [(f"{m} {d} {c['metric']}", f"{c['mean']:.3f}±{c['stdev']:.3f}") for m, ds in r["models"].items()
+            for d, c in sorted(ds.items())]
+
+
 def _generic(r: dict[str, Any]) -> list[tuple[str, Any]]:
     return [(k, v) for k, v in r.items() if isinstance(v, (int, float)) and not isinstance(v, bool)][:8]
 
 
 SUMMARIES: dict[str, Callable[[dict[str, Any]], list[tuple[str, Any]]]] = {
-    "rollout": _rollout, "rewards": _rewards, "distill": _distill, "demo": _demo}
+    "rollout": _rollout, "rewards": _rewards, "distill": _distill, "demo": _demo, "recipe": _recipe}
 
 
 def summary_rows(results_dir: Path = RESULTS) -> list[tuple[str, str, str, str]]:
