@@ -82,6 +82,10 @@ def _demo(r: dict[str, Any]) -> list[tuple[str, Any]]:
         (f"{k} s", v["duration_s"]) for k, v in r["stages"].items()]
 
 
+def _learning(r: dict[str, Any]) -> list[tuple[str, Any]]:
+    return [(f"{k} ({len(r['runs'])}-seed mean)", v) for k, v in r["mean"].items()]
+
+
 def _recipe(r: dict[str, Any]) -> list[tuple[str, Any]]:
     return [(f"{m} {d} {c['metric']}", f"{c['mean']:.3f}±{c['stdev']:.3f}") for m, ds in r["models"].items()
             for d, c in sorted(ds.items())]
@@ -92,7 +96,8 @@ def _generic(r: dict[str, Any]) -> list[tuple[str, Any]]:
 
 
 SUMMARIES: dict[str, Callable[[dict[str, Any]], list[tuple[str, Any]]]] = {
-    "rollout": _rollout, "rewards": _rewards, "distill": _distill, "demo": _demo, "recipe": _recipe}
+    "rollout": _rollout, "rewards": _rewards, "distill": _distill, "demo": _demo, "recipe": _recipe,
+    "learning": _learning}
 
 
 def summary_rows(results_dir: Path = RESULTS) -> list[tuple[str, str, str, str]]:
