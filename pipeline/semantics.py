@@ -72,6 +72,9 @@ def check_semantics(cfg: PipelineConfig, base_dir: Path) -> None:
     for kind in cfg.resources:
         if kind not in stage_kinds:
             raise ConfigError(f"resources.{kind}", f"unknown stage kind; choose from {', '.join(stage_kinds)}")
+    if cfg.rollout.vllm_mode == "server":
+        raise ConfigError("rollout.vllm_mode", "server mode is not implemented yet; use colocate (each stage runs its "
+                                               "own vLLM engine next to the trainer)")
     _check_mode_experts(cfg)
     _check_rewards(cfg, domains)
     _check_files(cfg)

@@ -49,6 +49,7 @@ BAD = [
     (["eval.pass_k=[1,8]"], "eval", "pass_k"),
     (["resources.trainer={num_cpus: 1}"], "resources.trainer", "unknown stage kind"),
     (["sandbox.backend=remote"], "sandbox.url", "required"),
+    (["rollout.vllm_mode=server"], "rollout.vllm_mode", "not implemented"),
 ]
 
 
