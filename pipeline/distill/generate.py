@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,8 +17,6 @@ from typing import Any
 from ..config import PipelineConfig
 from ..errors import InputError
 from ..manifest import read_manifest
-
-log = logging.getLogger(__name__)
 
 
 @dataclass
