@@ -51,6 +51,20 @@ def build_judge_backend(cfg: PipelineConfig, engine: Any = None) -> Any:
     from rewards.judge_backends import build_backend
 
     j = cfg.judge
+    if j.backend == "openai" and j.serve:
+        # The judge served from a Ray actor (pipeline/judge_server.py), shared by every router on this judge;
+        # router.close() releases this router's lease and the last one stops the server. It is vLLM, so the
+        # backend sends the judge's guided-decoding formats as vLLM's structured_outputs.
+        from .judge_server import serve_judge
+
+        lease = serve_judge(cfg)
+        try:
+            return build_backend("openai", base_url=lease.base_url, model=j.model, concurrency=j.concurrency,
+                                 timeout_s=j.timeout_s, max_tokens=j.max_tokens, api_key=lease.api_key,
+                                 structured_outputs=True, on_close=lease.close)
+        except Exception:
+            lease.close()
+            raise
     if j.backend == "openai":
         return build_backend("openai", base_url=j.base_url, model=j.model, concurrency=j.concurrency,
                              timeout_s=j.timeout_s, max_tokens=j.max_tokens)

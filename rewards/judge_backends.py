@@ -18,7 +18,9 @@ Formats (guided decoding): a backend whose ``accepts_formats`` attribute is true
 ``generate(batch, formats=[...])``, one format per conversation (``{"regex": ...}``, see
 rewards/judge_prompt.output_format) that it must constrain its output to. Backends without
 the attribute are called as before. ``callable`` sets it when the wrapped function has a
-``formats`` parameter.
+``formats`` parameter; ``openai`` with ``structured_outputs=True`` (a vLLM endpoint, e.g. the
+served judge of pipeline/judge_server.py) sends each format as vLLM's ``structured_outputs``
+request field.
 
 A backend's ``model`` attribute names the judge in cache keys. Add a backend with
 ``@register_backend("name")`` on a class taking keyword params.
@@ -134,7 +136,8 @@ class OpenAIBackend:
 
     def __init__(self, base_url: str, model: str, concurrency: int = 8, timeout_s: float = 60.0, retries: int = 3,
                  backoff_s: float = 0.5, max_backoff_s: float = 20.0, max_tokens: int = 512, temperature: float = 0.0,
-                 api_key: str | None = None, api_key_env: str = "OPENAI_API_KEY", extra_body: dict[str, Any] | None = None):
+                 api_key: str | None = None, api_key_env: str = "OPENAI_API_KEY", extra_body: dict[str, Any] | None = None,
+                 structured_outputs: bool = False, on_close: Callable[[], None] | None = None):
         if not base_url:
             raise ValueError("openai judge backend: base_url is required, e.g. http://judge-host:8000/v1")
         if concurrency < 1 or retries < 0 or timeout_s <= 0:
@@ -145,12 +148,20 @@ class OpenAIBackend:
         self.body = {"model": model, "max_tokens": max_tokens, "temperature": temperature, **(extra_body or {})}
         key = api_key or os.environ.get(api_key_env) or "EMPTY"
         self.headers = {"Authorization": f"Bearer {key}"}
+        self.accepts_formats, self.on_close = structured_outputs, on_close
 
-    def _attempt(self, client: Any, messages: Messages) -> str:
+    def close(self) -> None:
+        """Release what the caller handed over with ``on_close`` (e.g. a served judge's lease); idempotent."""
+        hook, self.on_close = self.on_close, None
+        if hook:
+            hook()
+
+    def _attempt(self, client: Any, messages: Messages, fmt: dict[str, Any] | None = None) -> str:
         import httpx
 
+        body = {**self.body, "messages": messages, **({"structured_outputs": fmt} if fmt else {})}
         try:
-            r = client.post(self.url, json={**self.body, "messages": messages}, headers=self.headers)
+            r = client.post(self.url, json=body, headers=self.headers)
         except httpx.HTTPError as e:  # connect errors, timeouts, protocol errors
             raise _Retry(f"{type(e).__name__}: {e}") from None
         if r.status_code in (408, 429) or r.status_code >= 500:
@@ -163,11 +174,11 @@ class OpenAIBackend:
             raise _Retry(f"malformed reply body: {r.text[:200]!r}") from None
         return content or ""
 
-    def _one(self, client: Any, messages: Messages) -> str | Exception:
+    def _one(self, client: Any, messages: Messages, fmt: dict[str, Any] | None = None) -> str | Exception:
         last = ""
         for attempt in range(self.retries + 1):
             try:
-                return self._attempt(client, messages)
+                return self._attempt(client, messages, fmt)
             except JudgeUnavailable as e:
                 return e
             except _Retry as e:
@@ -177,12 +188,13 @@ class OpenAIBackend:
                     time.sleep(e.wait_s if e.wait_s is not None else delay)
         return JudgeUnavailable(f"judge endpoint {self.url} failed after {self.retries + 1} attempts: {last}")
 
-    def generate(self, batch: list[Messages]) -> list[str | Exception]:
+    def generate(self, batch: list[Messages], formats: list[dict[str, Any] | None] | None = None) -> list[str | Exception]:
         import httpx
 
         if not batch:
             return []
+        fmts = formats if formats is not None and self.accepts_formats else [None] * len(batch)
         limits = httpx.Limits(max_connections=self.concurrency, max_keepalive_connections=self.concurrency)
         with httpx.Client(timeout=self.timeout_s, limits=limits) as client, \
                 ThreadPoolExecutor(max_workers=min(self.concurrency, len(batch))) as pool:
-            return list(pool.map(lambda m: self._one(client, m), batch))
+            return list(pool.map(lambda m, f: self._one(client, m, f), batch, fmts))

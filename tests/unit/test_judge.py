@@ -307,3 +307,18 @@ def test_unreachable_endpoint_is_status_error_after_retries():
     assert [r.status for r in out] == ["error", "error"] and all(r.score is None for r in out)
     assert "failed after 3 attempts" in out[0].info["error"]
     assert elapsed < 10  # it gave up instead of hanging
+
+
+def test_openai_backend_sends_guided_formats_as_vllm_structured_outputs_when_enabled():
+    """structured_outputs=True (a vLLM endpoint, e.g. the served judge): each request carries its row's
+    format as vLLM's structured_outputs field; off (the default) no request does. close() runs on_close once."""
+    closed = []
+    with _Server() as srv:
+        guided = OpenAIBackend(srv.url, "judge-x", structured_outputs=True, on_close=lambda: closed.append(1))
+        assert RubricJudge(guided, CONST, guard="off").guided
+        RubricJudge(guided, CONST, guard="off", cache_size=0)([ROW])
+        RubricJudge(OpenAIBackend(srv.url, "judge-x"), CONST, guard="off", cache_size=0)([ROW])
+        guided.close(), guided.close()
+    (_, on, _), (_, off, _) = srv.requests[0], srv.requests[-1]
+    assert "SCORES" in on["structured_outputs"]["regex"] and "structured_outputs" not in off
+    assert closed == [1]
