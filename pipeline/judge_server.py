@@ -305,7 +305,7 @@ def serve_judge(cfg: Any) -> JudgeLease:
     import ray
 
     from .models import resolve_model
-    from .orchestrator import init_ray
+    from .ray_runtime import init_ray
 
     if not ray.is_initialized():
         init_ray(cfg)

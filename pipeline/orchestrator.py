@@ -25,7 +25,9 @@ from typing import Any
 
 from .config import PipelineConfig
 from .errors import ConfigError
-from .manifest import is_complete, read_manifest, stage_dir, write_manifest
+from .manifest import read_manifest, stage_dir, write_manifest
+from .ray_runtime import init_ray
+from .run_store import RunStore, is_remote
 from .stages import STAGE_MODULES, run_stage_inline, stage_kind
 
 log = logging.getLogger(__name__)
@@ -97,23 +99,23 @@ def execute_stage(cfg: PipelineConfig, run_dir: Path, name: str, config_hash: st
                           finished=time.time(), duration_s=round(time.time() - started, 2))
 
 
+def sync_and_execute(cfg: PipelineConfig, store: RunStore, name: str, config_hash: str) -> dict[str, Any]:
+    """``execute_stage`` in ``store.local``; for a remote ``output_dir`` (pipeline/run_store.py) pull the
+    complete upstream stages first (and this stage's ``cache/`` if it has no local folder), push it after."""
+    if store.remote:
+        store.pull_complete(ORDER[:ORDER.index(stage_kind(name))])
+        store.pull_kept(name)
+    m = execute_stage(cfg, store.local, name, config_hash)
+    store.push_stage(name)
+    return m
+
+
 def _stage_task(cfg_json: dict[str, Any], run_dir: str, name: str, config_hash: str) -> dict[str, Any]:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    return execute_stage(PipelineConfig.model_validate(cfg_json), Path(run_dir), name, config_hash)
-
-
-def init_ray(cfg: PipelineConfig) -> None:
-    import ray
-
-    if ray.is_initialized():
-        return
-    address = cfg.ray.address or os.environ.get("RAY_ADDRESS")
-    if address:
-        log.info("attaching to Ray cluster at %s", address)
-        ray.init(address=address, log_to_driver=True)
-    else:
-        log.info("starting an embedded local Ray runtime (set RAY_ADDRESS to use a cluster)")
-        ray.init(_node_ip_address="127.0.0.1", include_dashboard=False, log_to_driver=True)
+    cfg = PipelineConfig.model_validate(cfg_json)
+    # A remote run's staging folder is this node's own (RunStore.for_config), not the driver's run_dir.
+    store = RunStore.for_config(cfg) if is_remote(cfg.output_dir) else RunStore(Path(run_dir))
+    return sync_and_execute(cfg, store, name, config_hash)
 
 
 def _remote(cfg: PipelineConfig, name: str):
@@ -143,7 +145,8 @@ def _waves(names: list[str]) -> list[list[str]]:
 def run_pipeline(cfg: PipelineConfig, from_stage: str | None = None) -> int:
     import ray
 
-    run_dir = Path(cfg.output_dir)
+    store = RunStore.for_config(cfg)  # a bad output_dir URL is a ConfigError here, before Ray starts
+    run_dir = store.local
     names = plan(cfg)
     if from_stage and from_stage not in names:
         raise ConfigError("--from", f"unknown stage {from_stage!r}; this run has: {', '.join(names)}")
@@ -151,16 +154,17 @@ def run_pipeline(cfg: PipelineConfig, from_stage: str | None = None) -> int:
     forced = set(names[names.index(from_stage):]) if from_stage else set()
     run_dir.mkdir(parents=True, exist_ok=True)
     (run_dir / "config.json").write_text(cfg.model_dump_json(indent=2))
+    store.push_file("config.json")
     init_ray(cfg)
     cfg_json = cfg.model_dump(mode="json")
     for wave in _waves(names):
-        todo = [n for n in wave if n in forced or not is_complete(run_dir, n, hashes[n])]
+        todo = [n for n in wave if n in forced or not store.is_complete(n, hashes[n])]
         for n in set(wave) - set(todo):
             log.info("stage %s: complete with matching config hash, skipping", n)
         refs = [_remote(cfg, n).remote(cfg_json, str(run_dir), n, hashes[n]) for n in todo]
         for n, m in zip(todo, ray.get(refs)):
             log.info("stage %s: complete in %.1fs", n, m.get("duration_s", 0))
-    log.info("run complete: %s", run_dir.resolve())
+    log.info("run complete: %s", store.where)
     return 0
 
 
@@ -170,5 +174,5 @@ def run_single_stage(cfg: PipelineConfig, name: str) -> int:
     if name not in names and stage_kind(name) not in STAGE_MODULES:
         raise ConfigError("stage", f"unknown stage {name!r}; available: {', '.join(names)}")
     hashes = stage_hashes(cfg, names if name in names else [name])
-    execute_stage(cfg, Path(cfg.output_dir), name, hashes[name])
+    sync_and_execute(cfg, RunStore.for_config(cfg), name, hashes[name])
     return 0

@@ -11,6 +11,7 @@ from pathlib import Path
 from .config import PipelineConfig
 from .errors import ConfigError
 from .paths import resolve_path
+from .run_store import check_output_dir
 
 
 def known_domains() -> list[str]:
@@ -48,8 +49,14 @@ def _check_files(cfg: PipelineConfig) -> None:
             load_constitution(path)
         except ConstitutionError as e:
             raise ConfigError("judge.constitution", f"{path}: {e}") from None
-    if cfg.judge.backend == "openai" and not cfg.judge.base_url:
-        raise ConfigError("judge.base_url", "required when judge.backend=openai (e.g. http://judge:8000/v1)")
+    if cfg.judge.serve and cfg.judge.backend != "openai":
+        raise ConfigError("judge.serve", "needs judge.backend=openai (the served judge is an OpenAI-compatible endpoint)")
+    if cfg.judge.serve and cfg.judge.base_url:
+        raise ConfigError("judge.base_url", "must be unset when judge.serve=true (the stage starts the server); "
+                                            "drop base_url to serve the judge, or judge.serve to attach to base_url")
+    if cfg.judge.backend == "openai" and not cfg.judge.base_url and not cfg.judge.serve:
+        raise ConfigError("judge.base_url", "required when judge.backend=openai (e.g. http://judge:8000/v1), "
+                                            "unless judge.serve=true")
     if cfg.sandbox.backend == "remote" and not cfg.sandbox.url:
         raise ConfigError("sandbox.url", "required when sandbox.backend=remote")
     for domain, src in cfg.data.items():
@@ -72,10 +79,8 @@ def check_semantics(cfg: PipelineConfig, base_dir: Path) -> None:
     for kind in cfg.resources:
         if kind not in stage_kinds:
             raise ConfigError(f"resources.{kind}", f"unknown stage kind; choose from {', '.join(stage_kinds)}")
-    if cfg.rollout.vllm_mode == "server":
-        raise ConfigError("rollout.vllm_mode", "server mode is not implemented yet; use colocate (each stage runs its "
-                                               "own vLLM engine next to the trainer)")
     _check_mode_experts(cfg)
+    check_output_dir(cfg.output_dir)
     _check_rewards(cfg, domains)
     _check_files(cfg)
 

@@ -13,8 +13,11 @@ reward, components, completion_tokens, config_hash), ``distill/shards.json`` (fi
 shards: the unit of resume, see pipeline/distill/shards.py) and ``distill/data/README.md``
 (the dataset card). Killed and rerun, it continues at the first unfinished shard.
 
-Departure from the paper: V3.2 fans generation out over many GPU engines; here one engine per
-generator model runs the shards in order (Ray runs the stage itself as one task).
+Fan-out: with ``distill.workers`` = N > 1, each generator model gets N engines in their own Ray
+actors (``rollout.engine_num_cpus/engine_num_gpus`` each: one GPU per engine on a cluster, CPU
+workers here) that take shards from one queue; ``shards.json`` records which engine wrote each shard. Shard
+seeds make a rerun repeat its samples on the same placement; an in-process engine and an actor
+(one CPU thread under Ray) round logits differently and can sample different text.
 
     posttrain stage distill configs/demo.yaml
 """
@@ -22,6 +25,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from dataclasses import replace
 from itertools import groupby
 from pathlib import Path
@@ -67,42 +71,78 @@ def _output_row(row: dict[str, Any], shard: Any, config_hash: str) -> dict[str, 
 
 
 def _generate(cfg: PipelineConfig, todo: list[Any], store: Any, config_hash: str) -> None:
-    """Sample, score, filter and write every shard in ``todo``, one engine per generator model."""
-    from experts.base import get_expert
+    """Sample, score, filter and write every shard in ``todo``: per generator model, ``distill.workers``
+    engines take shards from one queue. Sampling runs in parallel (in the engines' Ray actors when
+    workers > 1); scoring and writing a shard are serialised, so the shard manifest has one writer."""
     from rewards.format import Format
 
-    from ..distill.generate import sample_shard, shard_seed
     from ..progress import progress_bar
     from ..reward_factory import build_router
-    from ..rl_rollout import EngineRollout
-    from ..rollout import SamplingConfig, build_engine
+    from ..rollout import SamplingConfig
 
     d, r = cfg.distill, cfg.rollout
-    fmt = Format()
     sampling = SamplingConfig(max_tokens=d.max_tokens or r.max_tokens, temperature=d.temperature, top_p=r.top_p,
                               top_k=r.top_k)
     router = build_router(cfg, domains=sorted({s.domain for s in todo}))
+    lock = threading.Lock()
     try:
         with progress_bar(sum(len(s.rows) for s in todo), "distill prompts") as advance:
+            def finish(shard: Any, samples: list[dict[str, Any]], engine: int) -> None:
+                with lock:
+                    scored = router.score_rows(samples)
+                    kept, rejected = filter_shard(cfg, scored, Format())
+                    store.write(shard.id, [_output_row(x, shard, config_hash) for x in kept],
+                                {"domain": shard.domain, "mode": shard.mode, "expert": shard.generator,
+                                 "generated": len(scored), "rejected": rejected, "engine": engine,
+                                 "lengths": [int(x["completion_tokens"]) for x in kept]})
+                    advance(len(shard.rows))
+
             for model, group in groupby(sorted(todo, key=lambda s: s.model), key=lambda s: s.model):
-                engine = build_engine(model, backend=r.backend, max_model_len=r.max_model_len, kv_cache_gb=r.kv_cache_gb,
-                                      gpu_memory_utilization=r.gpu_memory_utilization, seed=cfg.seed)
-                try:
-                    for shard in group:
-                        tools = get_expert(shard.domain).tool_functions()
-                        rollout = EngineRollout(engine, replace(sampling, seed=shard_seed(cfg.seed, shard.id)),
-                                                tools={t.__name__: t for t in tools})
-                        scored = router.score_rows(sample_shard(rollout, shard, tools, d.samples_per_prompt))
-                        kept, rejected = filter_shard(cfg, scored, fmt)
-                        store.write(shard.id, [_output_row(x, shard, config_hash) for x in kept],
-                                    {"domain": shard.domain, "mode": shard.mode, "expert": shard.generator,
-                                     "generated": len(scored), "rejected": rejected,
-                                     "lengths": [int(x["completion_tokens"]) for x in kept]})
-                        advance(len(shard.rows))
-                finally:
-                    engine.close()
+                _fan_out(cfg, model, list(group), sampling, finish)
     finally:
         router.close()
+
+
+def _fan_out(cfg: PipelineConfig, model: str, shards: list[Any], sampling: Any, finish: Any) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from experts.base import get_expert
+
+    from ..distill.generate import sample_shard, shard_seed
+    from ..engines import rollout_engine
+    from ..rl_rollout import EngineRollout
+
+    workers = min(cfg.distill.workers, len(shards))
+    queue, qlock = iter(shards), threading.Lock()
+
+    def work(index: int, engine: Any) -> None:
+        while True:
+            with qlock:
+                shard = next(queue, None)
+            if shard is None:
+                return
+            tools = get_expert(shard.domain).tool_functions()
+            rollout = EngineRollout(engine, replace(sampling, seed=shard_seed(cfg.seed, shard.id)),
+                                    tools={t.__name__: t for t in tools})
+            finish(shard, sample_shard(rollout, shard, tools, cfg.distill.samples_per_prompt), index)
+
+    engines: list[Any] = []
+    try:
+        if workers == 1:  # one engine, per rollout.vllm_mode, driven from this thread
+            engines.append(rollout_engine(cfg, model))
+            work(0, engines[0])
+            return
+        with ThreadPoolExecutor(workers) as pool:  # start the engine actors side by side, then run the queue
+            starts = [pool.submit(rollout_engine, cfg, model, served=True) for _ in range(workers)]
+            engines += [f.result() for f in starts if f.exception() is None]
+            failed = next((f.exception() for f in starts if f.exception() is not None), None)
+            if failed is not None:
+                raise failed
+            log.info("distill: %d shards of %s over %d engine actors", len(shards), model, workers)
+            list(pool.map(work, range(workers), engines))
+    finally:
+        for engine in engines:
+            engine.close()
 
 
 @register_stage("distill")

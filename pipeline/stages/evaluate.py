@@ -97,11 +97,11 @@ def evaluate_model(cfg: PipelineConfig, model: str, rows_by_domain: dict[str, li
     from ..models import resolve_model
     from ..progress import progress_bar
     from ..reward_factory import build_router
-    from ..rollout import SamplingConfig, build_engine
+    from ..engines import rollout_engine
+    from ..rollout import SamplingConfig
     from ..sampling import sample_rows
 
-    engine = build_engine(str(resolve_model(model)), backend=cfg.rollout.backend, max_model_len=cfg.rollout.max_model_len,
-                          kv_cache_gb=cfg.rollout.kv_cache_gb, seed=cfg.seed)
+    engine = rollout_engine(cfg, str(resolve_model(model)))
     router = build_router(cfg, engine=engine)
     sampling = SamplingConfig(n=cfg.eval.samples, max_tokens=cfg.rollout.max_tokens, temperature=cfg.eval.temperature,
                               top_p=cfg.rollout.top_p, seed=cfg.seed)

@@ -47,7 +47,7 @@ def run_expert(cfg: PipelineConfig, run_dir: Path, name: str) -> StageResult:
     from ..grpo import RLJob, train_grpo, with_modes
     from ..models import resolve_model
     from ..reward_factory import build_router
-    from ..rollout import build_engine
+    from ..engines import rollout_engine
 
     domain = name.split(":", 1)[1] if ":" in name else ""
     if not domain:
@@ -56,9 +56,7 @@ def run_expert(cfg: PipelineConfig, run_dir: Path, name: str) -> StageResult:
     spec = get_expert(domain)
     rows = with_modes(load_split(cfg, domain, "train"), s["mode"], cfg.seed)
     model = str(resolve_model(cfg.model))
-    engine = build_engine(model, backend=cfg.rollout.backend, max_model_len=cfg.rollout.max_model_len,
-                          kv_cache_gb=cfg.rollout.kv_cache_gb, gpu_memory_utilization=cfg.rollout.gpu_memory_utilization,
-                          seed=cfg.seed)
+    engine = rollout_engine(cfg, model)
     router = build_router(cfg, domains=[domain])  # the judge must not share the policy engine (its weights change)
     job = RLJob(model=model, rows=rows, out_dir=stage_dir(run_dir, name), steps=s["steps"], group_size=s["group_size"],
                 prompts_per_step=1, learning_rate=s["learning_rate"], max_completion_len=s["max_completion_len"],

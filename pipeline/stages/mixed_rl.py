@@ -68,14 +68,13 @@ def run_mixed(cfg: PipelineConfig, run_dir: Path, name: str) -> StageResult:
     from ..forgetting_guard import ForgettingGuard
     from ..grpo import RLJob, train_grpo, with_modes
     from ..reward_factory import build_router
-    from ..rollout import build_engine
+    from ..engines import rollout_engine
 
     m, r = cfg.mixed, cfg.rollout
     domains = [d for d in (list(m.domains) or cfg.domains) if m.domains.get(d, 1.0) > 0 or m.weighting == "proportional"]
     rows = mixture(cfg, {d: load_split(cfg, d, "train") for d in domains}, m.steps * m.prompts_per_step)
     model = start_model(cfg, run_dir)
-    engine = build_engine(model, backend=r.backend, max_model_len=r.max_model_len, kv_cache_gb=r.kv_cache_gb,
-                          gpu_memory_utilization=r.gpu_memory_utilization, seed=cfg.seed)
+    engine = rollout_engine(cfg, model)
     router = build_router(cfg, domains=domains)  # the judge gets its own engine: the policy's weights change
     out = stage_dir(run_dir, name)
     max_len = m.max_completion_len or r.max_tokens

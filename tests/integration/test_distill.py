@@ -65,9 +65,32 @@ def test_distill_writes_filtered_shards_and_card(tmp_path):
     assert len(ds) == len(rows)
 
 
-def test_distill_killed_midway_resumes_without_loss_or_duplicates(tmp_path):
-    clean = tmp_path / "clean"
-    assert run_single_stage(parse_config(_raw(clean, modes=["non_thinking"], shard_size=1)), "distill") == 0
+@pytest.fixture(scope="module")
+def clean(tmp_path_factory):
+    """An uninterrupted one-engine run of six one-prompt shards: the reference the others must equal."""
+    out = tmp_path_factory.mktemp("distill") / "clean"
+    assert run_single_stage(parse_config(_raw(out, modes=["non_thinking"], shard_size=1)), "distill") == 0
+    return out
+
+
+def test_distill_fans_out_over_engine_actors(clean, tmp_path):
+    import ray
+
+    run = tmp_path / "fanout"
+    try:
+        assert run_single_stage(parse_config(_raw(run, modes=["non_thinking"], shard_size=1, workers=2)), "distill") == 0
+    finally:
+        ray.shutdown()
+    shards = json.loads((run / "distill" / "shards.json").read_text())
+    assert sorted(shards) == sorted(json.loads((clean / "distill" / "shards.json").read_text()))
+    assert {s["engine"] for s in shards.values()} == {0, 1}  # both engine actors took shards from the queue
+    assert all(s["generated"] == 2 for s in shards.values())
+    rows = _rows(run)
+    assert len(rows) == sum(s["rows"] for s in shards.values()) > 0
+    assert len({r["source_id"] for r in rows}) == len(rows)  # keep_per_prompt=1: none twice
+
+
+def test_distill_killed_midway_resumes_without_loss_or_duplicates(clean, tmp_path):
     run = tmp_path / "killed"
     cfg_file = tmp_path / "distill.yaml"
     cfg_file.write_text(yaml.safe_dump(_raw(run, modes=["non_thinking"], shard_size=1)))

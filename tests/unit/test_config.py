@@ -45,11 +45,15 @@ BAD = [
     (["judge.constitution=configs/constitutions/missing.yaml"], "judge.constitution", "not found"),
     (["judge.guard=maybe"], "judge.guard", "off"),
     (["judge.backend=openai"], "judge.base_url", "required"),
+    (["judge.serve=true"], "judge.serve", "needs judge.backend=openai"),
+    (["judge.backend=openai", "judge.serve=true", "judge.base_url=http://j:8000/v1"], "judge.base_url", "must be unset"),
+    (["judge.serve_resources.num_gpus=-1"], "judge.serve_resources.num_gpus", "greater than or equal to 0"),
     (["data.math.source=/nope/math.jsonl"], "data.math.source", "not found"),
     (["eval.pass_k=[1,8]"], "eval", "pass_k"),
     (["resources.trainer={num_cpus: 1}"], "resources.trainer", "unknown stage kind"),
     (["sandbox.backend=remote"], "sandbox.url", "required"),
-    (["rollout.vllm_mode=server"], "rollout.vllm_mode", "not implemented"),
+    (["distill.workers=0"], "distill.workers", "greater than 0"),
+    (["rollout.engine_num_gpus=-1"], "rollout.engine_num_gpus", "greater than or equal to 0"),
 ]
 
 
@@ -62,6 +66,13 @@ def test_bad_config_names_field(overrides, path, fragment):
     msg = str(ei.value)
     assert msg.startswith(path + ":"), msg
     assert fragment in msg and "\n" not in msg
+
+
+def test_served_judge_needs_no_base_url():
+    import copy
+
+    cfg = parse_config(apply_overrides(copy.deepcopy(BASE), ["judge.backend=openai", "judge.serve=true", "judge.serve_resources.num_gpus=1"]))
+    assert cfg.judge.serve and cfg.judge.base_url is None and cfg.judge.serve_resources.num_cpus == 1
 
 
 def test_bad_override_syntax():

@@ -1,0 +1,29 @@
+"""The rollout engine a stage uses, built from ``cfg.rollout`` in one place.
+
+    engine = rollout_engine(cfg, model_path)               # per rollout.vllm_mode
+    engine = rollout_engine(cfg, model_path, served=True)  # always in its own Ray actor
+
+``vllm_mode=colocate`` builds the engine in the stage's process, next to the trainer.
+``vllm_mode=server`` (or ``served=True``, which distill fan-out uses) starts it in a Ray actor
+with ``rollout.engine_num_cpus`` / ``engine_num_gpus``; see pipeline/rollout/ray_engine.py.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from .config import PipelineConfig
+from .rollout import RolloutEngine, build_engine
+
+
+def rollout_engine(cfg: PipelineConfig, model: str, served: bool | None = None, **overrides: Any) -> RolloutEngine:
+    r = cfg.rollout
+    options: dict[str, Any] = dict(backend=r.backend, max_model_len=r.max_model_len, kv_cache_gb=r.kv_cache_gb,
+                                   gpu_memory_utilization=r.gpu_memory_utilization, seed=cfg.seed, **overrides)
+    if not (r.vllm_mode == "server" if served is None else served):
+        return build_engine(model, **options)
+    from .ray_runtime import init_ray
+    from .rollout.ray_engine import RayEngine
+
+    init_ray(cfg)
+    return RayEngine(model, num_cpus=r.engine_num_cpus, num_gpus=r.engine_num_gpus,
+                     start_timeout_s=r.engine_start_timeout_s, **options)
