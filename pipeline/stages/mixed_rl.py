@@ -10,6 +10,9 @@ domains. Rows of the agentic domains run multi-turn with their tools in the same
 Departure from the paper: TRL has one KL weight, so the stage uses the largest of the mixed
 domains' weights (``mixed.kl_beta`` or the expert spec's ``kl_beta``); set them equal, or 0.
 
+``mixed.num_workers > 1`` trains on Ray Train workers (pipeline/ray_train.py), each with its own
+rollout engine and rewards; rank 0 runs the forgetting guard.
+
 Logs (train_log.jsonl, tensorboard): reward per domain and component (``domain/<d>/...``),
 each domain's share of the batch, KL, entropy, length by domain, and the forgetting guard's
 held-out scores (``forgetting/<d>/...``, also in ``forgetting.jsonl``).
@@ -60,23 +63,28 @@ def mixture(cfg: PipelineConfig, rows_by_domain: dict[str, list[dict[str, Any]]]
     return out
 
 
-@register_stage("mixed")
-def run_mixed(cfg: PipelineConfig, run_dir: Path, name: str) -> StageResult:
+def mixed_domains(cfg: PipelineConfig) -> list[str]:
+    m = cfg.mixed
+    return [d for d in (list(m.domains) or cfg.domains) if m.domains.get(d, 1.0) > 0 or m.weighting == "proportional"]
+
+
+def mixed_job(cfg: PipelineConfig, run_dir: Path) -> tuple[Any, Any, Any, Any]:
+    """The mixed RLJob, reward router, rollout engine and forgetting guard (built on each Ray Train
+    worker too; only rank 0's guard evaluates)."""
     from experts.base import get_expert
 
     from ..data import load_split
-    from ..forgetting_guard import ForgettingGuard
-    from ..grpo import RLJob, train_grpo, with_modes
-    from ..reward_factory import build_router
     from ..engines import rollout_engine
+    from ..forgetting_guard import ForgettingGuard
+    from ..grpo import RLJob, with_modes
+    from ..reward_factory import build_router
 
     m, r = cfg.mixed, cfg.rollout
-    domains = [d for d in (list(m.domains) or cfg.domains) if m.domains.get(d, 1.0) > 0 or m.weighting == "proportional"]
+    domains = mixed_domains(cfg)
     rows = mixture(cfg, {d: load_split(cfg, d, "train") for d in domains}, m.steps * m.prompts_per_step)
     model = start_model(cfg, run_dir)
-    engine = rollout_engine(cfg, model)
     router = build_router(cfg, domains=domains)  # the judge gets its own engine: the policy's weights change
-    out = stage_dir(run_dir, name)
+    out = stage_dir(run_dir, "mixed")
     max_len = m.max_completion_len or r.max_tokens
     guard = ForgettingGuard(router, {d: load_split(cfg, d, "eval", m.eval_size) for d in domains}, m.eval_every,
                             out / "forgetting.jsonl", max_len, mode="thinking" if m.mode == "thinking" else "non_thinking")
@@ -87,13 +95,34 @@ def run_mixed(cfg: PipelineConfig, run_dir: Path, name: str) -> StageResult:
                 save_steps=max(1, m.steps // 2), callbacks=[guard])
     log.info("mixed: %d steps over %s (%d prompts x %d completions per step), beta=%s", m.steps, domains,
              m.prompts_per_step, m.group_size, beta)
+    return job, router, rollout_engine(cfg, model), guard
+
+
+def train_mixed(spec: dict[str, Any]) -> dict[str, Any]:
+    """Build and train; runs in the stage process, or unchanged on every Ray Train worker."""
+    from ..grpo import train_grpo
+
+    cfg = PipelineConfig.model_validate(spec["cfg"])
+    job, router, engine, guard = mixed_job(cfg, Path(spec["run_dir"]))
     try:
         result = train_grpo(cfg, job, router, engine)
     finally:
         router.close()
         engine.close()
-    first, last = guard.history[0], guard.history[-1]
-    forgetting = {k: round(last[k] - first.get(k, 0.0), 4) for k in last if k != "step"}
+    if guard.history:  # the main process: held-out scores at the start and the end
+        first, last = guard.history[0], guard.history[-1]
+        result["metrics"]["forgetting_delta"] = {k: round(last[k] - first.get(k, 0.0), 4) for k in last if k != "step"}
+    result["metrics"].update(domains=mixed_domains(cfg), beta=job.beta)
+    return result
+
+
+@register_stage("mixed")
+def run_mixed(cfg: PipelineConfig, run_dir: Path, name: str) -> StageResult:
+    from ..ray_train import fit
+
+    out = stage_dir(run_dir, name)
+    spec = {"cfg": cfg.model_dump(mode="json"), "run_dir": str(run_dir)}
+    result = (fit("pipeline.stages.mixed_rl:train_mixed", spec, cfg.mixed.num_workers, out, name, cfg)
+              if cfg.mixed.num_workers > 1 else train_mixed(spec))
     return StageResult(outputs={"checkpoint": result["checkpoint"], "train_log": str(out / "train_log.jsonl"),
-                                "forgetting": str(out / "forgetting.jsonl")},
-                       metrics={**result["metrics"], "forgetting_delta": forgetting, "domains": domains, "beta": beta})
+                                "forgetting": str(out / "forgetting.jsonl")}, metrics=result["metrics"])

@@ -12,10 +12,7 @@ Output: ``sft/checkpoint`` (full HF model + tokenizer; with LoRA the adapter is 
 checkpoints every ``sft.save_steps`` in ``sft/trainer`` (a rerun after an interruption resumes
 from the last one) and tensorboard logs in ``sft/trainer/runs``.
 
-``sft.num_workers > 1`` runs the same training function under Ray Train's TorchTrainer (DDP on
-gloo, NCCL with GPUs; accelerate picks up the process group). The workers read the data and
-write checkpoints in the run directory, which must therefore be on storage they all share;
-each worker takes 1 CPU (or 1 GPU) beyond what the stage task itself holds.
+``sft.num_workers > 1`` runs the same training function on Ray Train workers (pipeline/ray_train.py).
 
 Departure from the paper: V3.2 fine-tunes a 671B MoE on its distilled data at scale; here it is
 one SFT pass of a small dense model with optional LoRA.
@@ -51,7 +48,12 @@ def run_sft(cfg: PipelineConfig, run_dir: Path, name: str) -> StageResult:
     spec = train_spec(cfg, data, out)
     log.info("sft: %d rows from %s (%s), %s epochs, lora=%s, workers=%d", len(mixed), src, counts, s.epochs,
              bool(s.lora), s.num_workers)
-    result = train_ray(spec, s.num_workers, cfg.ray.address) if s.num_workers > 1 else train_sft(spec)
+    if s.num_workers > 1:
+        from ..ray_train import fit
+
+        result = fit("pipeline.stages.sft:train_sft", spec, s.num_workers, out, name, cfg)
+    else:
+        result = train_sft(spec)
     outputs = {k: result[k] for k in ("checkpoint", "adapter") if result.get(k)}
     return StageResult(outputs={**outputs, "train_log": str(out / "train_log.jsonl"), "dataset": str(src)},
                        metrics={**result["metrics"], "rows": len(mixed), "source_rows": len(ds), **counts})
@@ -155,47 +157,3 @@ def train_sft(spec: dict[str, Any], callbacks: Sequence[Any] = ()) -> dict[str, 
     metrics = {**loss_metrics(st.log_history), "global_step": st.global_step, "epochs": round(st.epoch or 0.0, 3),
                "resumed_from": Path(resume).name if resume else None, "world_size": trainer.args.world_size}
     return {**saved, "metrics": metrics}
-
-
-def _ray_worker(spec: dict[str, Any]) -> None:
-    """Ray Train loop: rank 0 leaves its result in ``ray_result.json`` for the driver."""
-    import json
-
-    import ray.train
-
-    result = train_sft(spec)
-    if ray.train.get_context().get_world_rank() == 0:
-        (Path(spec["out_dir"]) / "ray_result.json").write_text(json.dumps(result))
-
-
-def train_ray(spec: dict[str, Any], num_workers: int, address: str | None = None) -> dict[str, Any]:
-    """Run ``train_sft`` on ``num_workers`` Ray Train workers; rank 0's result comes back.
-
-    Inside a pipeline run Ray is already up; ``posttrain stage sft`` attaches to ``ray.address``
-    / $RAY_ADDRESS or starts a loopback-only local runtime."""
-    import json
-    import os
-
-    import ray
-    import torch
-    from ray.train import RunConfig, ScalingConfig
-    from ray.train.torch import TorchConfig, TorchTrainer
-
-    if not ray.is_initialized():
-        address = address or os.environ.get("RAY_ADDRESS")
-        ray.init(address=address) if address else ray.init(_node_ip_address="127.0.0.1", include_dashboard=False)
-    cuda = torch.cuda.is_available()
-    result_file = Path(spec["out_dir"]) / "ray_result.json"
-    result_file.unlink(missing_ok=True)
-    trainer = TorchTrainer(
-        _ray_worker, train_loop_config=spec,
-        scaling_config=ScalingConfig(num_workers=num_workers, use_gpu=cuda),
-        torch_config=TorchConfig(backend="nccl" if cuda else "gloo"),
-        # Ray's print patch defeats dill's stdout capture (datasets fingerprints), which then floods the log
-        run_config=RunConfig(name="sft", storage_path=str(Path(spec["out_dir"]).resolve() / "ray"),
-                             worker_runtime_env={"env_vars": {"RAY_TRAIN_ENABLE_PRINT_PATCH": "0"}}),
-    )
-    res = trainer.fit()
-    if res.error:
-        raise res.error
-    return json.loads(result_file.read_text())

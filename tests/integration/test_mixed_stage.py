@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from collections import Counter
 
+import pytest
+
 from pipeline.config import parse_config
 from pipeline.manifest import read_manifest
 from pipeline.orchestrator import run_single_stage
@@ -49,3 +51,23 @@ def test_mixed_stage_routes_every_domain(tiny_model, tmp_path):
     guard = [json.loads(line) for line in (out / "forgetting.jsonl").read_text().splitlines()]
     assert [g["step"] for g in guard] == [0, 1, 2]
     assert (out / "checkpoint" / "config.json").exists()
+
+
+@pytest.mark.ray
+@pytest.mark.slow  # minutes on the 2-core box: Ray Train's actors, then a vLLM engine per worker
+def test_mixed_stage_on_two_ray_train_workers(tiny_model, tmp_path):
+    """mixed.num_workers=2: every worker routes its rows to their domains' rewards; rank 0 alone runs
+    the forgetting guard (one line per evaluation) and writes the checkpoint."""
+    import ray
+
+    ray.init(_node_ip_address="127.0.0.1", include_dashboard=False, num_cpus=2)
+    try:
+        assert run_single_stage(_cfg(tiny_model, tmp_path / "run", num_workers=2, prompts_per_step=2), "mixed") == 0
+    finally:
+        ray.shutdown()
+    m = read_manifest(tmp_path / "run", "mixed")
+    assert m["status"] == "complete" and m["metrics"]["world_size"] == 2 and m["metrics"]["global_step"] == 2
+    assert set(m["metrics"]["forgetting_delta"]) >= {"math/reward", "logic/reward", "code/reward"}
+    guard = [json.loads(x) for x in (tmp_path / "run" / "mixed" / "forgetting.jsonl").read_text().splitlines()]
+    assert [g["step"] for g in guard] == [0, 1, 2]
+    assert (tmp_path / "run" / "mixed" / "checkpoint" / "config.json").is_file()

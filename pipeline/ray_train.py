@@ -1,0 +1,53 @@
+"""Multi-worker training under Ray Train, shared by the SFT and GRPO stages.
+
+    result = fit("pipeline.stages.sft:train_sft", spec, num_workers=2, out_dir=out, name="sft")
+
+``entry`` (``module:function``) is called with ``spec`` (plain JSON) on every worker of a Ray
+Train ``TorchTrainer``: DDP over gloo on CPU, NCCL with GPUs; accelerate, and so TRL's
+trainers, pick up the process group Ray Train sets up. Rank 0's return value comes back.
+Workers read and write the run directory, so it must be storage they all share; each worker
+takes 1 CPU (or 1 GPU) beyond what the stage task itself holds.
+"""
+from __future__ import annotations
+
+import importlib
+import json
+from pathlib import Path
+from typing import Any
+
+from .config import PipelineConfig
+from .ray_runtime import init_ray
+
+RESULT = "ray_result.json"
+
+
+def _loop(config: dict[str, Any]) -> None:
+    import ray.train
+
+    module, _, fn = config["entry"].partition(":")
+    result = getattr(importlib.import_module(module), fn)(config["spec"])
+    if ray.train.get_context().get_world_rank() == 0:
+        (Path(config["out_dir"]) / RESULT).write_text(json.dumps(result))
+
+
+def fit(entry: str, spec: dict[str, Any], num_workers: int, out_dir: Path, name: str, cfg: PipelineConfig) -> dict[str, Any]:
+    import torch
+    from ray.train import RunConfig, ScalingConfig
+    from ray.train.torch import TorchConfig, TorchTrainer
+
+    init_ray(cfg)
+    cuda = torch.cuda.is_available()
+    result_file = Path(out_dir) / RESULT
+    result_file.unlink(missing_ok=True)
+    trainer = TorchTrainer(
+        _loop, train_loop_config={"entry": entry, "spec": spec, "out_dir": str(out_dir)},
+        scaling_config=ScalingConfig(num_workers=num_workers, use_gpu=cuda),
+        torch_config=TorchConfig(backend="nccl" if cuda else "gloo"),
+        # Ray's print patch defeats dill's stdout capture (datasets fingerprints), which then floods the log
+        run_config=RunConfig(name=name.replace(":", "_"), storage_path=str(Path(out_dir).resolve() / "ray"),
+                             worker_runtime_env={"env_vars": {"RAY_TRAIN_ENABLE_PRINT_PATCH": "0"}}),
+    )
+    res = trainer.fit()
+    if res.error:
+        raise res.error
+    return json.loads(result_file.read_text())
