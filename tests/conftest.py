@@ -52,3 +52,16 @@ def vllm_engines():
 @pytest.fixture(scope="session")
 def vllm_engine(tiny_model, vllm_engines):
     return vllm_engines(tiny_model)
+
+
+@pytest.fixture(scope="module")
+def ray_local():
+    """A loopback-only local Ray runtime for one test module (reused if one is already up)."""
+    import ray
+
+    started = not ray.is_initialized()
+    if started:
+        ray.init(_node_ip_address="127.0.0.1", include_dashboard=False, num_cpus=2, log_to_driver=False)
+    yield ray
+    if started:
+        ray.shutdown()

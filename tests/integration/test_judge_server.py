@@ -21,18 +21,6 @@ RUBRIC = [{"criterion": "Names Paris", "weight": 3}, {"criterion": "One sentence
 PROMPT = "What is the capital of France? Answer in one sentence."
 
 
-@pytest.fixture(scope="module")
-def ray_local():
-    import ray
-
-    started = not ray.is_initialized()
-    if started:
-        ray.init(_node_ip_address="127.0.0.1", include_dashboard=False, num_cpus=2, log_to_driver=False)
-    yield ray
-    if started:
-        ray.shutdown()
-
-
 def _judge_actors(ray) -> list[str]:
     return [a["name"] for a in ray.util.list_named_actors(all_namespaces=True) if a["name"].startswith("posttrain-judge-")]
 

@@ -11,18 +11,6 @@ PROMPTS = ["What is 2+3?", [{"role": "user", "content": "Name a colour."}]]
 GREEDY = SamplingConfig(n=1, max_tokens=12, temperature=0.0)
 
 
-@pytest.fixture(scope="module")
-def ray_local():
-    import ray
-
-    started = not ray.is_initialized()
-    if started:
-        ray.init(_node_ip_address="127.0.0.1", include_dashboard=False, num_cpus=2, log_to_driver=False)
-    yield ray
-    if started:
-        ray.shutdown()
-
-
 def _tokens(engine) -> list[list[int]]:
     return [s.token_ids for g in engine.generate(PROMPTS, GREEDY, mode="non_thinking") for s in g.samples]
 
