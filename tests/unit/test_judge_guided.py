@@ -83,10 +83,11 @@ def test_guided_vllm_judge_always_parses(judge_engine, cfg):
             n = len(row["rubric"])
             assert len(r.info["raw_scores"]) == n and all(lo <= s <= hi for s in r.info["raw_scores"])
             assert r.info["attempts"] == 1 and not r.info.get("clipped")
-            # Structure, not length: the random tiny model emits byte tokens that decode to several U+FFFD
-            # characters, so the decoded reasoning line can be a few characters longer than the cap.
+            # Structure, not length: the grammar counts the random tiny model's byte tokens, which decode
+            # to U+FFFD or merge into multi-byte characters, so the decoded reasoning line can be a few
+            # characters shorter or longer than the 20-80 the regex allows.
             head, scores_line = r.info["judge_output"].rsplit("\n", 1)
-            assert head[:1].isalpha() and "\n" not in head and len(head) >= 20, r.info["judge_output"]
+            assert head[:1].isalpha() and "\n" not in head, r.info["judge_output"]
             assert re.fullmatch(scores_format(n, lo, hi)["regex"], scores_line), r.info["judge_output"]
             assert 0.0 <= r.score <= 1.0
 
