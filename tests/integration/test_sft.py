@@ -98,7 +98,7 @@ def test_loss_mask_covers_the_assistant_answer_only(which, tiny_model, tmp_path)
         assert tok.decode(ids[n_prompt:]).startswith(pc[i]["completion"][0]["content"] + "<|im_end|>")  # EOS trained
 
 
-def test_full_sft_learns_and_writes_a_loadable_checkpoint(tiny_model, tmp_path):
+def test_full_sft_learns_and_writes_a_loadable_checkpoint(tiny_model, tmp_path, vllm_engines):
     run = tmp_path / "run"
     write_distill(run)
     assert run_single_stage(_cfg(tiny_model, run, epochs=4), "sft") == 0
@@ -129,13 +129,11 @@ def test_full_sft_learns_and_writes_a_loadable_checkpoint(tiny_model, tmp_path):
     model = AutoModelForCausalLM.from_pretrained(ckpt)
     assert sum(p.numel() for p in model.parameters()) > 0
 
-    from pipeline.rollout import SamplingConfig, build_engine
+    from pipeline.rollout import SamplingConfig
 
-    engine = build_engine(str(ckpt), backend="vllm", max_model_len=256)
-    try:  # vLLM serves the trained weights: its greedy tokens match transformers' on the checkpoint
-        gen = engine.generate(["What is 2 + 3?"], SamplingConfig(max_tokens=8, temperature=0.0))[0]
-    finally:
-        engine.close()
+    # vLLM serves the trained weights: its greedy tokens match transformers' on the checkpoint. A session
+    # engine (closing an in-process one would tear down vLLM's global state under the others).
+    gen = vllm_engines(ckpt, 256).generate(["What is 2 + 3?"], SamplingConfig(max_tokens=8, temperature=0.0))[0]
     import torch
 
     with torch.no_grad():
