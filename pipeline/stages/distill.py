@@ -15,9 +15,9 @@ shards: the unit of resume, see pipeline/distill/shards.py) and ``distill/data/R
 
 Fan-out: with ``distill.workers`` = N > 1, each generator model gets N engines in their own Ray
 actors (``rollout.engine_num_cpus/engine_num_gpus`` each: one GPU per engine on a cluster, CPU
-workers here) that take shards from one queue; ``shards.json`` records which engine wrote each shard. Shard
-seeds make a rerun repeat its samples on the same placement; an in-process engine and an actor
-(one CPU thread under Ray) round logits differently and can sample different text.
+workers here) that take shards from one queue; ``shards.json`` records which engine wrote each
+shard. Shard seeds make a rerun repeat its samples on the same placement; an in-process engine
+and an actor (one CPU thread under Ray) round logits differently and can sample different text.
 
     posttrain stage distill configs/demo.yaml
 """
