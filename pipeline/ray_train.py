@@ -1,9 +1,9 @@
 """Multi-worker training under Ray Train, shared by the SFT and GRPO stages.
 
-    result = fit("pipeline.stages.sft:train_sft", spec, num_workers=2, out_dir=out, name="sft")
+    result = train("pipeline.stages.sft:train_sft", spec, num_workers, out_dir=out, name="sft", cfg=cfg)
 
-``entry`` (``module:function``) is called with ``spec`` (plain JSON) on every worker of a Ray
-Train ``TorchTrainer``: DDP over gloo on CPU, NCCL with GPUs; accelerate, and so TRL's
+``entry`` (``module:function``) is called with ``spec`` (plain JSON): in this process when
+``num_workers`` is 1, else on every worker of a Ray Train ``TorchTrainer``: DDP over gloo on CPU, NCCL with GPUs; accelerate, and so TRL's
 trainers, pick up the process group Ray Train sets up. Rank 0's return value comes back.
 Workers read and write the run directory, so it must be storage they all share; each worker
 takes 1 CPU (or 1 GPU) beyond what the stage task itself holds.
@@ -13,7 +13,7 @@ from __future__ import annotations
 import importlib
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from .config import PipelineConfig
 from .ray_runtime import init_ray
@@ -21,16 +21,22 @@ from .ray_runtime import init_ray
 RESULT = "ray_result.json"
 
 
+def _entry(entry: str) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    module, _, fn = entry.partition(":")
+    return getattr(importlib.import_module(module), fn)
+
+
 def _loop(config: dict[str, Any]) -> None:
     import ray.train
 
-    module, _, fn = config["entry"].partition(":")
-    result = getattr(importlib.import_module(module), fn)(config["spec"])
+    result = _entry(config["entry"])(config["spec"])
     if ray.train.get_context().get_world_rank() == 0:
         (Path(config["out_dir"]) / RESULT).write_text(json.dumps(result))
 
 
-def fit(entry: str, spec: dict[str, Any], num_workers: int, out_dir: Path, name: str, cfg: PipelineConfig) -> dict[str, Any]:
+def train(entry: str, spec: dict[str, Any], num_workers: int, out_dir: Path, name: str, cfg: PipelineConfig) -> dict[str, Any]:
+    if num_workers == 1:
+        return _entry(entry)(spec)
     import torch
     from ray.train import RunConfig, ScalingConfig
     from ray.train.torch import TorchConfig, TorchTrainer

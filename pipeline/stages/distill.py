@@ -84,13 +84,13 @@ def _generate(cfg: PipelineConfig, todo: list[Any], store: Any, config_hash: str
     sampling = SamplingConfig(max_tokens=d.max_tokens or r.max_tokens, temperature=d.temperature, top_p=r.top_p,
                               top_k=r.top_k)
     router = build_router(cfg, domains=sorted({s.domain for s in todo}))
-    lock = threading.Lock()
+    fmt, lock = Format(), threading.Lock()
     try:
         with progress_bar(sum(len(s.rows) for s in todo), "distill prompts") as advance:
             def finish(shard: Any, samples: list[dict[str, Any]], engine: int) -> None:
                 with lock:
                     scored = router.score_rows(samples)
-                    kept, rejected = filter_shard(cfg, scored, Format())
+                    kept, rejected = filter_shard(cfg, scored, fmt)
                     store.write(shard.id, [_output_row(x, shard, config_hash) for x in kept],
                                 {"domain": shard.domain, "mode": shard.mode, "expert": shard.generator,
                                  "generated": len(scored), "rejected": rejected, "engine": engine,

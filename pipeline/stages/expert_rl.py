@@ -87,12 +87,11 @@ def train_expert(spec: dict[str, Any]) -> dict[str, Any]:
 
 @register_stage("expert")
 def run_expert(cfg: PipelineConfig, run_dir: Path, name: str) -> StageResult:
-    from ..ray_train import fit
+    from ..ray_train import train
 
+    out = stage_dir(run_dir, name)
     workers = expert_settings(cfg, _domain(name)).get("num_workers", 1)
     spec = {"cfg": cfg.model_dump(mode="json"), "run_dir": str(run_dir), "name": name}
-    result = (fit("pipeline.stages.expert_rl:train_expert", spec, workers, stage_dir(run_dir, name), name, cfg)
-              if workers > 1 else train_expert(spec))
-    out = stage_dir(run_dir, name)
+    result = train("pipeline.stages.expert_rl:train_expert", spec, workers, out, name, cfg)
     return StageResult(outputs={"checkpoint": result["checkpoint"], "train_log": str(out / "train_log.jsonl")},
                        metrics=result["metrics"])

@@ -68,7 +68,7 @@ def mixed_domains(cfg: PipelineConfig) -> list[str]:
     return [d for d in (list(m.domains) or cfg.domains) if m.domains.get(d, 1.0) > 0 or m.weighting == "proportional"]
 
 
-def mixed_job(cfg: PipelineConfig, run_dir: Path) -> tuple[Any, Any, Any, Any]:
+def mixed_job(cfg: PipelineConfig, run_dir: Path, name: str) -> tuple[Any, Any, Any, Any]:
     """The mixed RLJob, reward router, rollout engine and forgetting guard (built on each Ray Train
     worker too; only rank 0's guard evaluates)."""
     from experts.base import get_expert
@@ -84,7 +84,7 @@ def mixed_job(cfg: PipelineConfig, run_dir: Path) -> tuple[Any, Any, Any, Any]:
     rows = mixture(cfg, {d: load_split(cfg, d, "train") for d in domains}, m.steps * m.prompts_per_step)
     model = start_model(cfg, run_dir)
     router = build_router(cfg, domains=domains)  # the judge gets its own engine: the policy's weights change
-    out = stage_dir(run_dir, "mixed")
+    out = stage_dir(run_dir, name)
     max_len = m.max_completion_len or r.max_tokens
     guard = ForgettingGuard(router, {d: load_split(cfg, d, "eval", m.eval_size) for d in domains}, m.eval_every,
                             out / "forgetting.jsonl", max_len, mode="thinking" if m.mode == "thinking" else "non_thinking")
@@ -103,7 +103,7 @@ def train_mixed(spec: dict[str, Any]) -> dict[str, Any]:
     from ..grpo import train_grpo
 
     cfg = PipelineConfig.model_validate(spec["cfg"])
-    job, router, engine, guard = mixed_job(cfg, Path(spec["run_dir"]))
+    job, router, engine, guard = mixed_job(cfg, Path(spec["run_dir"]), spec["name"])
     try:
         result = train_grpo(cfg, job, router, engine)
     finally:
@@ -118,11 +118,10 @@ def train_mixed(spec: dict[str, Any]) -> dict[str, Any]:
 
 @register_stage("mixed")
 def run_mixed(cfg: PipelineConfig, run_dir: Path, name: str) -> StageResult:
-    from ..ray_train import fit
+    from ..ray_train import train
 
     out = stage_dir(run_dir, name)
-    spec = {"cfg": cfg.model_dump(mode="json"), "run_dir": str(run_dir)}
-    result = (fit("pipeline.stages.mixed_rl:train_mixed", spec, cfg.mixed.num_workers, out, name, cfg)
-              if cfg.mixed.num_workers > 1 else train_mixed(spec))
+    spec = {"cfg": cfg.model_dump(mode="json"), "run_dir": str(run_dir), "name": name}
+    result = train("pipeline.stages.mixed_rl:train_mixed", spec, cfg.mixed.num_workers, out, name, cfg)
     return StageResult(outputs={"checkpoint": result["checkpoint"], "train_log": str(out / "train_log.jsonl"),
                                 "forgetting": str(out / "forgetting.jsonl")}, metrics=result["metrics"])

@@ -48,12 +48,9 @@ def run_sft(cfg: PipelineConfig, run_dir: Path, name: str) -> StageResult:
     spec = train_spec(cfg, data, out)
     log.info("sft: %d rows from %s (%s), %s epochs, lora=%s, workers=%d", len(mixed), src, counts, s.epochs,
              bool(s.lora), s.num_workers)
-    if s.num_workers > 1:
-        from ..ray_train import fit
+    from ..ray_train import train
 
-        result = fit("pipeline.stages.sft:train_sft", spec, s.num_workers, out, name, cfg)
-    else:
-        result = train_sft(spec)
+    result = train("pipeline.stages.sft:train_sft", spec, s.num_workers, out, name, cfg)
     outputs = {k: result[k] for k in ("checkpoint", "adapter") if result.get(k)}
     return StageResult(outputs={**outputs, "train_log": str(out / "train_log.jsonl"), "dataset": str(src)},
                        metrics={**result["metrics"], "rows": len(mixed), "source_rows": len(ds), **counts})
