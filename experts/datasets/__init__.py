@@ -2,6 +2,7 @@
 
     from experts.datasets import load_domain
     ds = load_domain("math", "train", n=256, seed=0)                      # built-in generator
+    ds = load_domain("math", "train", n=256, seed=0, difficulty="easy")   # one difficulty level
     ds = load_domain("math", "eval", n=16, seed=0, source="data/my_math.jsonl",
                      columns={"question": "prompt", "solution": "answer"})  # local JSONL/JSON/parquet
     ds = load_domain("math", "train", n=256, seed=0, source="org/dataset")  # hub id (needs the HF hub)
@@ -21,7 +22,7 @@ from __future__ import annotations
 from typing import Any
 
 from .registry import DatasetEntry, get_dataset, register_dataset, registered_datasets
-from .rows import ROW_KEYS, DataSourceError, Row, check_split, row_features, validate_row
+from .rows import ROW_KEYS, DataSourceError, Difficulty, Row, check_split, row_features, validate_row
 
 __all__ = ["ROW_KEYS", "DataSourceError", "DatasetEntry", "get_dataset", "load_domain", "load_rows",
            "register_dataset", "registered_datasets", "row_features", "to_dataset"]
@@ -44,8 +45,20 @@ def _retag(row: Row, entry: DatasetEntry, domain: str) -> Row:
     return {**row, "domain": domain, "id": rid}
 
 
+def _build(entry: DatasetEntry, domain: str, split: str, n: int, seed: int, difficulty: Difficulty) -> list[Row]:
+    if difficulty is None:
+        return entry.build(split, n, seed)
+    if not entry.difficulties:
+        raise DataSourceError(f"data.{domain}.difficulty: the built-in dataset {entry.name!r} has no difficulty "
+                              "levels (generated domains with levels: math, logic); remove the field")
+    try:
+        return entry.build(split, n, seed, difficulty=difficulty)
+    except ValueError as e:
+        raise DataSourceError(f"data.{domain}.difficulty: {e}") from None
+
+
 def load_rows(domain: str, split: str, n: int, seed: int = 0, source: str | None = None,
-              columns: dict[str, str] | None = None) -> list[Row]:
+              columns: dict[str, str] | None = None, difficulty: Difficulty = None) -> list[Row]:
     """Like ``load_domain`` but returns plain dicts (no ``datasets`` import for built-ins)."""
     from .sources import load_source
 
@@ -53,10 +66,13 @@ def load_rows(domain: str, split: str, n: int, seed: int = 0, source: str | None
     if not isinstance(n, int) or n <= 0:
         raise ValueError(f"n must be a positive integer, got {n!r}")
     entry = dataset_for(domain)
+    if source and difficulty is not None:
+        raise DataSourceError(f"data.{domain}.difficulty: levels belong to the built-in generators; "
+                              f"{source!r} is an external source (remove difficulty or source)")
     if source:
         rows, where = load_source(source, domain, split, n, seed, columns, entry.required), source
     else:
-        rows, where = entry.build(split, n, seed), f"built-in dataset {entry.name!r}"
+        rows, where = _build(entry, domain, split, n, seed, difficulty), f"built-in dataset {entry.name!r}"
     if not rows:
         raise DataSourceError(f"{where}: no rows for domain {domain!r}, split {split!r}")
     rows = [validate_row(_retag(r, entry, domain), f"{where} ({split} row {i})") for i, r in enumerate(rows)]
@@ -74,11 +90,12 @@ def to_dataset(rows: list[Row]) -> Any:
 
 
 def load_domain(domain: str, split: str, n: int, seed: int = 0, source: str | None = None,
-                columns: dict[str, str] | None = None) -> Any:
+                columns: dict[str, str] | None = None, difficulty: Difficulty = None) -> Any:
     """Up to ``n`` rows of ``domain``'s ``split`` as a ``datasets.Dataset`` (see module docstring).
 
     ``source``: None for the built-in generator, a local file path (``{split}`` in it selects
     one file per split) or a hub dataset id. ``columns``: rename map from source columns to
-    row keys. Raises ``DataSourceError`` (a ``ValueError``) naming the file and the problem.
+    row keys. ``difficulty``: a level of a generator that has them (math, logic; see their modules).
+    Raises ``DataSourceError`` (a ``ValueError``) naming the file and the problem.
     """
-    return to_dataset(load_rows(domain, split, n, seed, source, columns))
+    return to_dataset(load_rows(domain, split, n, seed, source, columns, difficulty))

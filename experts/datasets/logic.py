@@ -8,7 +8,12 @@ GRPO groups have reward variance. Answers are scored by ``exact_match`` (lists i
 the expert's template asks for ``\\boxed{}``. Departure from the paper: V3.2 does not publish
 its logic tasks; these are a small stand-in.
 
-    from experts.datasets.logic import build; build("train", 8, seed=0)
+Difficulty levels (config ``data.logic.difficulty``): 1 = two-way questions (two-person
+comparisons, the larger of two numbers), 2 = boolean connectives and three-person orderings,
+3 = sequences and sorting (an answer to build, not to pick). Names: ``easy`` (1), ``medium`` (2),
+``hard`` (3), ``mixed`` (every kind by ``KINDS``, the default); or a level number / list of them.
+
+    from experts.datasets.logic import build; build("train", 8, seed=0, difficulty="easy")
 """
 from __future__ import annotations
 
@@ -16,7 +21,7 @@ import random
 from typing import Any, Callable
 
 from .registry import register_dataset
-from .rows import Row, unique_rows, weighted_choice
+from .rows import Difficulty, Row, level_table, unique_rows, weighted_choice
 
 PEOPLE = ["Alice", "Bob", "Carol", "Dave", "Erin", "Frank", "Grace", "Heidi", "Ivan", "Judy"]
 RELATIONS = [("taller", "shorter", "tallest", "shortest"), ("older", "younger", "oldest", "youngest"),
@@ -88,10 +93,18 @@ KINDS: dict[Callable[[random.Random], Puzzle], float] = {
     _compare2: 0.2, _compare3: 0.2, _boolean: 0.2, _sequence: 0.15, _sort: 0.1, _larger: 0.15}
 
 
-def draw(rng: random.Random) -> Puzzle:
-    return weighted_choice(rng, KINDS)(rng)
+LEVELS: dict[int, dict[Callable[[random.Random], Puzzle], float]] = {
+    1: {_compare2: 0.5, _larger: 0.5}, 2: {_boolean: 0.5, _compare3: 0.5}, 3: {_sequence: 0.6, _sort: 0.4}}
+DIFFICULTIES: dict[str, dict[int, float]] = {"easy": {1: 1.0}, "medium": {2: 1.0}, "hard": {3: 1.0}, "mixed": {}}
 
 
-@register_dataset("logic", required=("prompt", "answer"))
-def build(split: str, n: int, seed: int) -> list[Row]:
-    return unique_rows("logic", split, n, seed, draw)
+def draw(rng: random.Random, table: dict[int, float] | None = None) -> Puzzle:
+    kinds = LEVELS[weighted_choice(rng, table)] if table else KINDS
+    return weighted_choice(rng, kinds)(rng)
+
+
+@register_dataset("logic", required=("prompt", "answer"), difficulties=tuple(DIFFICULTIES))
+def build(split: str, n: int, seed: int, difficulty: Difficulty = None) -> list[Row]:
+    """``n`` distinct puzzles of ``split``: every kind by ``KINDS``, or the levels ``difficulty`` picks."""
+    table = None if difficulty in (None, "mixed") else level_table(difficulty, tuple(LEVELS), DIFFICULTIES)
+    return unique_rows("logic", split, n, seed, lambda rng: draw(rng, table))

@@ -2,7 +2,10 @@
 
 A builder is ``build(split: "train"|"eval", n: int, seed: int) -> list[row]`` and returns at
 most ``n`` rows of the schema in ``rows.py``. ``required`` names the row keys an external
-source for that domain must provide (checked by ``sources.py``). Duplicate names are rejected.
+source for that domain must provide (checked by ``sources.py``). A generator with difficulty
+levels registers their names (``difficulties=("easy", "medium", "hard", "mixed")``) and also takes
+``difficulty=`` (a name, a level number or a list of levels; see ``rows.level_table``).
+Duplicate names are rejected.
 """
 from __future__ import annotations
 
@@ -11,7 +14,7 @@ from typing import Callable
 
 from .rows import ROW_KEYS, Row
 
-Builder = Callable[[str, int, int], list[Row]]
+Builder = Callable[..., list[Row]]  # (split, n, seed[, difficulty=...])
 
 
 @dataclass(frozen=True)
@@ -19,12 +22,15 @@ class DatasetEntry:
     name: str
     build: Builder
     required: tuple[str, ...]
+    difficulties: tuple[str, ...] = ()
+    """Named difficulty levels the builder accepts as ``difficulty=``; empty = no levels."""
 
 
 _DATASETS: dict[str, DatasetEntry] = {}
 
 
-def register_dataset(name: str, required: tuple[str, ...] = ("prompt",)) -> Callable[[Builder], Builder]:
+def register_dataset(name: str, required: tuple[str, ...] = ("prompt",),
+                     difficulties: tuple[str, ...] = ()) -> Callable[[Builder], Builder]:
     """Decorator registering ``build`` under ``name``; the builder is returned unchanged."""
     bad = [k for k in required if k not in ROW_KEYS]
     if bad or "prompt" not in required:
@@ -34,7 +40,7 @@ def register_dataset(name: str, required: tuple[str, ...] = ("prompt",)) -> Call
         old = _DATASETS.get(name)
         if old is not None and _origin(old.build) != _origin(build):
             raise ValueError(f"dataset {name!r} is already registered by {_origin(old.build)}")
-        _DATASETS[name] = DatasetEntry(name, build, tuple(required))
+        _DATASETS[name] = DatasetEntry(name, build, tuple(required), tuple(difficulties))
         return build
 
     return deco

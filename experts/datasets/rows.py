@@ -95,6 +95,23 @@ def unique_rows(domain: str, split: str, n: int, seed: int, draw: Draw, tries_pe
     return rows
 
 
+Difficulty = str | int | list[int] | None
+
+
+def level_table(difficulty: Difficulty, levels: tuple[int, ...], named: dict[str, dict[int, float]]) -> dict[int, float]:
+    """The level weights a ``difficulty`` asks for: a name of ``named`` (e.g. easy / medium / hard /
+    mixed), one level number, or a list of level numbers (equal weights). ``ValueError`` names the
+    options otherwise."""
+    if isinstance(difficulty, str) and difficulty in named:
+        return dict(named[difficulty])
+    picked = [difficulty] if isinstance(difficulty, int) and not isinstance(difficulty, bool) else difficulty
+    if isinstance(picked, list) and picked and all(isinstance(v, int) and not isinstance(v, bool) and v in levels
+                                                   for v in picked):
+        return dict.fromkeys(picked, 1.0)
+    raise ValueError(f"unknown difficulty {difficulty!r}; use one of {', '.join(named)}, "
+                     f"a level in {list(levels)} or a list of levels")
+
+
 def weighted_choice(rng: random.Random, table: dict[Any, float]) -> Any:
     """One key of ``table`` drawn with probability proportional to its value."""
     keys = list(table)
