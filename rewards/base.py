@@ -112,13 +112,30 @@ def build_reward(name: str, params: dict[str, Any] | None = None, **deps: Any) -
 
 
 def completion_text(completion: Any) -> str:
-    """Completions are strings, or chat message lists (TRL conversational format)."""
+    """The model-written text of a completion: a string, one message, or a list of chat
+    messages (TRL conversational format), whose ``assistant`` messages are joined.
+
+    A message without a ``role`` is read as the assistant's: a completion holds only what
+    the model wrote, and TRL's own reward tests pass ``[{"content": ...}]``. Messages with
+    another role (``tool``, ``user``) are skipped. A message that is not a mapping, or whose
+    content is not a string, raises ValueError naming its index, so it is never scored as
+    an empty answer.
+    """
     if isinstance(completion, str):
         return completion
-    if isinstance(completion, list):
-        return "".join(str(m.get("content") or "") for m in completion if m.get("role") == "assistant")
     if isinstance(completion, dict):
-        return str(completion.get("content") or "")
+        completion = [completion]
+    if isinstance(completion, (list, tuple)):
+        parts = []
+        for i, m in enumerate(completion):
+            if not isinstance(m, dict):
+                raise ValueError(f"completion message {i} is a {type(m).__name__}, expected {{role, content}}")
+            content = m.get("content")
+            if content is not None and not isinstance(content, str):
+                raise ValueError(f"completion message {i}: content must be a string, got {type(content).__name__}")
+            if m.get("role") in (None, "assistant"):
+                parts.append(content or "")
+        return "".join(parts)
     return "" if completion is None else str(completion)
 
 

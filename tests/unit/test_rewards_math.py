@@ -141,3 +141,131 @@ def test_bad_params_raise(params, exc):
 
 def test_is_a_correctness_reward():
     assert MathCorrectness.is_correctness is True and MathCorrectness.name == "math_correctness"
+
+
+# ---- defect classes of issue 13, each table-driven: gold, completion, score, how it was compared ----------------
+ESCAPED_DOLLAR = [
+    ("5", r"\boxed{\$5}", 1.0, "math"),
+    ("5", r"The answer is \$5.", 1.0, "math"),
+    (r"\$5", r"\boxed{5}", 1.0, "math"),  # an escaped dollar in the gold too
+    ("5", r"\boxed{5\$}", 1.0, "math"),
+    ("5", r"The answer is $5.", 1.0, "math"),  # a lone unpaired dollar is currency
+    ("5", r"\boxed{\$6}", 0.0, "math"),
+    ("1000", r"The answer is \$1 000.", 1.0, "math"),  # spaced digit groups
+]
+GOLD_SPANS = [
+    ("$1$ and $2$ and $3$", r"\boxed{1, 2, 3}", 1.0, "math"),
+    ("$1$ and $2$ and $3$", r"\boxed{3, 1, 2}", 1.0, "math"),
+    ("$1$ and $2$ and $3$", r"\boxed{1, 2}", 0.0, "math"),
+    ("$1$ and $2$ and $3$", r"\boxed{1}", 0.0, "math"),
+    ("$x=2$ or $x=3$", r"\boxed{x=2 \text{ or } x=3}", 1.0, "math"),
+    ("$x=2$ or $x=3$", r"\boxed{2, 3}", 1.0, "math"),
+    ("$x=2$ or $x=3$", r"\boxed{2}", 0.0, "math"),
+    ("$x=2$ or $x=3$", r"\boxed{x=2, x=4}", 0.0, "math"),
+]
+PAREN_THEN_PROSE = [
+    ("5", r"The answer is \(5\). I hope it is correct.", 1.0, "math"),
+    ("5", r"The answer is \(6\). I hope it is correct.", 0.0, "math"),
+    ("5", r"The final answer is $5$. I hope it is correct.", 1.0, "math"),
+    (r"28\%", r"Final Answer: The final answer is $28\%$. I hope it is correct.", 1.0, "math"),
+    ("3.5", "The answer is 3.5. Done.", 1.0, "math"),
+    ("10455", r"so \boxed{255} is the interest. Final Answer: The final answer is $10,455$.", 1.0, "math"),
+]
+TEXT_GOLDS = [  # not mathematics: compared as normalised text, never as a product of letters
+    ("Alice", r"\boxed{Alice}", 1.0, "text"),
+    ("Alice", r"\boxed{ecilA}", 0.0, "text"),  # an anagram scored 1.0 before
+    ("Alice", r"\boxed{\text{alice}}", 1.0, "text"),
+    ("Alice", "The answer is Alice.", 1.0, "text"),
+    ("seven", r"\boxed{neves}", 0.0, "text"),
+    ("seven", "The answer is Seven.", 1.0, "text"),
+    ("seven", r"\boxed{7}", 0.0, "text"),  # a number in words is text, not 7
+    ("forty two", r"\boxed{owt ytrof}", 0.0, "text"),
+    ("forty-two", r"\boxed{Forty two}", 1.0, "text"),
+    ("Monday", r"\boxed{Dynamo}", 0.0, "text"),
+    (r"\text{Evelyn}", r"Therefore, $\boxed{\text{Evelyn}}$ is our answer.", 1.0, "text"),
+    (r"\text{Evelyn}", r"\boxed{Evelyn}", 1.0, "text"),
+    (r"\text{Evelyn}", r"\boxed{\text{nylevE}}", 0.0, "text"),
+    ("no", r"\boxed{on}", 0.0, "text"),
+    ("yes", r"\boxed{Yes}", 1.0, "text"),
+    ("the Eiffel Tower", r"\boxed{Eiffel tower}", 1.0, "text"),
+    ("Alice and Bob", r"\boxed{Bob} and \boxed{Alice}", 1.0, "text"),
+    (["Alice", "Bob"], r"\boxed{Alice, Bob, Carol}", 0.0, "text"),
+]
+STILL_MATH = [  # golds with words or letters that are mathematics keep the algebraic comparison
+    ("125 miles", r"\boxed{125}", 1.0, "math"),
+    (r"$125$ miles", r"The distance is $\boxed{125\textnormal{ miles}}.$", 1.0, "math"),
+    (r"\sin x", r"\boxed{\sin(x)}", 1.0, "math"),
+    ("ax+b", r"\boxed{b+ax}", 1.0, "math"),
+    ("2xy", r"\boxed{2yx}", 1.0, "math"),
+    ("AB=4, CD=5", r"\boxed{AB=4, CD=5}", 1.0, "math"),
+    ("(A)", r"\boxed{A}", 1.0, "math"),
+    (r"1 - \frac{1}{\mathrm{e}}", r"\boxed{1-\frac{1}{\mathrm{e}}}", 1.0, "math"),
+    (r"x \in [0,1]", r"\boxed{[0, 1]}", 1.0, "math"),
+]
+MULTI_BOX = [  # boxes joined by connectors are one answer set; prose-separated boxes: the last, or all for a set gold
+    ("1, 2", r"\boxed{1} and \boxed{2}", 1.0, "math"),
+    ("1, 2", r"\boxed{2}, \boxed{1}", 1.0, "math"),
+    ("-2, 1", r"The integers are \boxed{-2} and \boxed{1}.", 1.0, "math"),
+    ("-2, 1", r"\[ \boxed{-2} \quad \text{and} \quad \boxed{1} \]", 1.0, "math"),
+    ("(3,3), (1,1)", r"\boxed{(3, 3)} for part (a) and \boxed{(1, 1)} for part (b)", 1.0, "math, all boxes"),
+    ("2", r"\boxed{1} and \boxed{2}", 0.0, "math"),  # hedging over two values is not rewarded
+    ("7", r"\boxed{5} at first, but the answer is \boxed{7}", 1.0, "math"),  # a draft box, then the answer
+    ("1, 2", r"\boxed{1} and \boxed{2} and \boxed{3}", 0.0, "math"),
+    ("1, 2, 3", r"\boxed{1}, then later \boxed{2}", 0.0, "math"),
+]
+ROLELESS = [  # completions as chat messages: a message without a role is the model's (TRL passes them so)
+    ("5", [{"content": r"\boxed{5}"}], 1.0, "math"),
+    ("5", [{"role": "assistant", "content": r"\boxed{5}"}], 1.0, "math"),
+    ("5", {"content": "The answer is 5."}, 1.0, "math"),
+    ("5", [{"content": "We add."}, {"content": r"So \boxed{5}."}], 1.0, "math"),
+    ("5", [{"role": "tool", "content": r"\boxed{5}"}, {"content": r"\boxed{4}"}], 0.0, "math"),  # tool output is not the answer
+]
+DEFECTS = ESCAPED_DOLLAR + GOLD_SPANS + PAREN_THEN_PROSE + TEXT_GOLDS + STILL_MATH + MULTI_BOX + ROLELESS
+
+
+@pytest.mark.parametrize("gold,completion,score,compared", DEFECTS)
+def test_defect_tables(gold, completion, score, compared):
+    r = _score(gold, completion)
+    assert (r.score, r.status, r.info.get("compared")) == (score, "ok", compared), r.info
+
+
+@pytest.mark.parametrize("gold", [r"\frac{", "$$", "{", r"\sqrt{2", "}{"])
+def test_gold_that_does_not_parse_is_an_error_naming_the_row(gold):
+    r = MathCorrectness()([{"id": "row-7", "answer": gold, "completion": r"\boxed{5}"}])[0]
+    assert (r.score, r.status) == (None, "error")
+    assert "row 'row-7'" in r.info["reason"] and "'answer'" in r.info["reason"]
+
+
+def test_well_formed_gold_that_sympy_cannot_parse_needs_the_same_string():
+    gold = r"$$x = \frac{1}{2}, x = \frac{-1 \pm \sqrt{13}}{4}$$"  # math-verify falls back to the string
+    same = _score(gold, r"$$\boxed{x = \frac{1}{2}, x = \frac{-1 \pm \sqrt{13}}{4}}$$")
+    other = _score(gold, r"\boxed{x = \frac{1}{2}, x = \frac{-1 \pm \sqrt{11}}{4}}")
+    assert (same.score, same.info["compared"], other.score) == (1.0, "string", 0.0)
+
+
+@pytest.mark.parametrize("completion,message", [
+    (["\\boxed{5}"], "completion message 0 is a str"),
+    ([{"role": "assistant", "content": ["\\boxed{5}"]}], "completion message 0: content must be a string"),
+    ([{"content": "ok"}, 5], "completion message 1 is a int"),
+])
+def test_malformed_completion_messages_are_an_error_naming_the_row(completion, message):
+    r = MathCorrectness()([{"id": "r1", "answer": "5", "completion": completion}])[0]
+    assert (r.score, r.status) == (None, "error") and r.info["reason"].startswith("row 'r1': " + message)
+
+
+def test_malformed_messages_through_the_router_are_an_error_not_an_empty_answer():
+    from rewards.router import RewardRouter
+
+    router = RewardRouter({"math": [{"name": "math_correctness"}, {"name": "format", "weight": 0.1}]})
+    rows = [{"id": "a", "domain": "math", "answer": "5", "completion": [{"content": r"\boxed{5}"}]},
+            {"id": "b", "domain": "math", "answer": "5", "completion": [r"\boxed{5}"]}]
+    good, bad = router.score_rows(rows)
+    assert good["status"] == "ok" and good["components"]["math_correctness"] == 1.0
+    assert bad["status"] == "error" and bad["reward"] is None and bad["id"] == "b"
+    assert "completion message 0" in bad["info"]["math_correctness"]["reason"]
+    assert "completion message 0" in bad["info"]["format"]["error"]
+
+
+def test_multi_box_info_says_how_many_boxes_were_seen():
+    r = _score("(3,3), (1,1)", r"\boxed{(3, 3)} for part (a) and \boxed{(1, 1)}")
+    assert r.info["boxes"] == 2 and r.info["pred"] == "(1, 1)"
