@@ -8,8 +8,9 @@ Backends (one file each, looked up by name, no if/elif):
 
 - ``local`` (``sandbox_local.py``): bubblewrap as an unprivileged uid, with rlimits, cgroup v1
   limits when we are root, an empty environment, no network, and a private size-capped work
-  dir. Without bubblewrap it falls back to rlimits + empty env + temp dir and says so in
-  ``isolation``. See that module for what was verified as root on the CI machine kind.
+  dir. Without bubblewrap it raises :class:`SandboxUnavailableError` (``isolation_policy=
+  "required"``, the default) or, with ``isolation_policy="best_effort"``, falls back to rlimits +
+  empty env + temp dir and says so in ``isolation``. See that module for what was verified.
 - ``remote`` (``sandbox_remote.py``): a client for a SandboxFusion-compatible ``/run_code`` API.
 
 A result's ``status`` is ``ok`` when the program ran to an exit of its own (any exit code,
@@ -25,6 +26,10 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, fields
 from typing import Any, Callable, Sequence
+
+
+class SandboxUnavailableError(RuntimeError):
+    """The isolation the config requires is not available on this machine (the message says how to fix it)."""
 
 
 @dataclass

@@ -25,9 +25,12 @@ Each run (``isolation == "bwrap"``)::
 - stdout and stderr are read by threads that keep only the last ``tail_bytes``; more than
   ``max_output_bytes`` kills the program (``info["limit"] == "output"``).
 
-Fallback (``isolation == "rlimits"``, logged as a warning) when bubblewrap, setpriv (as root)
-or the interpreter is missing, or bwrap cannot start: rlimits, cgroups and the uid drop as
-above, an empty env and a fresh host temp dir as cwd (removed afterwards); no namespaces.
+Isolation policy (``isolation_policy``, the config's ``sandbox.isolation``): ``required`` (the
+default) raises :class:`~rewards.sandbox.SandboxUnavailableError` when bubblewrap, setpriv (as
+root) or the interpreter is missing, or bwrap cannot start; the message says how to install it.
+``best_effort`` instead falls back (``isolation == "rlimits"``, logged as a warning): rlimits,
+cgroups and the uid drop as above, an empty env and a fresh host temp dir as cwd (removed
+afterwards); no namespaces, so the network stays reachable.
 
 Verified as root on the CI machine kind (Debian 12, kernel 6.x, cgroups v1, bubblewrap 0.8.0,
 /usr/bin/python3 3.11) by tests/integration/test_sandbox_redteam.py: fork/thread/memory bombs,
@@ -52,7 +55,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
-from .sandbox import SandboxBase, SandboxConfig, SandboxResult
+from .sandbox import SandboxBase, SandboxConfig, SandboxResult, SandboxUnavailableError
 from .sandbox_proc import Tail, feed, read_all, tasks_of, terminate
 from .sandbox_slots import Slot, SlotPool
 
@@ -61,20 +64,40 @@ SANDBOX_PY = "/usr/bin/python3"
 SYSTEM_DIRS = ("/usr", "/etc", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
 ENV = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}
 WORKDIR = "/tmp/w"
+BWRAP = "bwrap"  # looked up on PATH; a path of its own can be passed as ``bwrap=``
+POLICIES = ("required", "best_effort")
+INSTALL_HINT = ("install bubblewrap (`apt-get install bubblewrap`, which scripts/setup.sh runs as root), or set "
+                "sandbox.isolation=best_effort to accept rlimits only (no namespaces: the network stays reachable)")
 
 
 class LocalSandbox(SandboxBase):
     """Runs Python programs on this machine; ``run`` never raises for anything a program does."""
 
     def __init__(self, isolation: str | None = None, tmp_mb: int = 64, cpus: float = 1.0, python: str = SANDBOX_PY,
-                 uid_base: int = 61000, uid_slots: int = 64, **limits: Any):
+                 uid_base: int = 61000, uid_slots: int = 64, isolation_policy: str = "required", bwrap: str = BWRAP,
+                 **limits: Any):
+        """``isolation`` forces a mechanism ("bwrap" | "rlimits"); None detects it under ``isolation_policy``."""
+        if isolation_policy not in POLICIES:
+            raise ValueError(f"isolation_policy must be one of {POLICIES}, not {isolation_policy!r}")
         self.config = SandboxConfig(**limits)
         self.workers, self.timeout_s = self.config.workers, self.config.timeout_s
         self.tmp_mb, self.cpus, self.python = int(tmp_mb), float(cpus), python
+        self.bwrap = shutil.which(bwrap) or bwrap
         self.slots = SlotPool(uid_base, uid_slots)
-        self.isolation = isolation or detect_isolation(python, self.slots.drop)
+        self.isolation = isolation or self._detect(isolation_policy)
         if self.isolation not in ("bwrap", "rlimits"):
             raise ValueError(f"isolation must be 'bwrap' or 'rlimits', not {self.isolation!r}")
+
+    def _detect(self, policy: str) -> str:
+        missing = bwrap_problem(self.python, self.slots.drop, self.bwrap)
+        if missing is None:
+            return "bwrap"
+        if policy == "required":
+            raise SandboxUnavailableError(f"the code sandbox needs bubblewrap (sandbox.isolation=required) but "
+                                          f"this machine lacks {missing}: {INSTALL_HINT}")
+        log.warning("code sandbox without bubblewrap (missing: %s; sandbox.isolation=best_effort): rlimits + "
+                    "empty env + temp dir only, network reachable; %s", missing, INSTALL_HINT)
+        return "rlimits"
 
     def run(self, code: str, files: dict[str, str] | None = None, stdin: str | None = None,
             timeout_s: float | None = None) -> SandboxResult:
@@ -98,7 +121,7 @@ class LocalSandbox(SandboxBase):
     def _bwrap_argv(self, slot: Slot, file_fds: dict[str, int], status_fd: int) -> list[str]:
         drop = ["setpriv", f"--reuid={slot.uid}", f"--regid={slot.uid}", "--clear-groups", "--inh-caps=-all"]
         argv = (drop if self.slots.drop else []) + [
-            "bwrap", "--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent", "--new-session",
+            self.bwrap, "--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent", "--new-session",
             "--clearenv", "--json-status-fd", str(status_fd)]
         for d in SYSTEM_DIRS:
             if os.path.islink(d):
@@ -215,21 +238,22 @@ class _Launch:
 
 
 @functools.lru_cache(maxsize=None)
-def detect_isolation(python: str = SANDBOX_PY, drop: bool = True) -> str:
-    """"bwrap" when a bubblewrap sandbox actually starts here, else "rlimits" (with a warning)."""
-    tools = ["bwrap"] + (["setpriv"] if drop else [])
+def bwrap_problem(python: str = SANDBOX_PY, drop: bool = True, bwrap: str = BWRAP) -> str | None:
+    """None when a bubblewrap sandbox actually starts here, else what is missing (one phrase)."""
+    tools = [bwrap] + (["setpriv"] if drop else [])
     missing = [t for t in tools if not shutil.which(t)] + ([] if os.access(python, os.X_OK) else [python])
-    if not missing:
-        probe = (["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] if drop else []) + [
-            "bwrap", "--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent", "--ro-bind", "/", "/",
-            "--proc", "/proc", "--dev", "/dev", "--", python, "-I", "-c", "pass"]
-        try:
-            r = subprocess.run(probe, capture_output=True, timeout=30, env=ENV)
-            if r.returncode == 0:
-                return "bwrap"
-            missing = [f"a working bwrap ({r.stderr.decode(errors='replace').strip()[:200]})"]
-        except (OSError, subprocess.TimeoutExpired) as e:
-            missing = [f"a working bwrap ({e})"]
-    log.warning("code sandbox without bubblewrap (missing: %s): rlimits + empty env + temp dir only; "
-                "run scripts/setup.sh to install bubblewrap", ", ".join(missing))
-    return "rlimits"
+    if missing:
+        return ", ".join(missing)
+    probe = (["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] if drop else []) + [
+        bwrap, "--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent", "--ro-bind", "/", "/",
+        "--proc", "/proc", "--dev", "/dev", "--", python, "-I", "-c", "pass"]
+    try:
+        r = subprocess.run(probe, capture_output=True, timeout=30, env=ENV)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        return f"a working bwrap ({e})"
+    return None if r.returncode == 0 else f"a working bwrap ({r.stderr.decode(errors='replace').strip()[:200]})"
+
+
+def detect_isolation(python: str = SANDBOX_PY, drop: bool = True, bwrap: str = BWRAP) -> str:
+    """"bwrap" when a bubblewrap sandbox actually starts here, else "rlimits" (no warning: callers decide)."""
+    return "bwrap" if bwrap_problem(python, drop, bwrap) is None else "rlimits"
