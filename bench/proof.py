@@ -1,0 +1,183 @@
+"""The recipe proof: base vs expert vs distilled (SFT) vs mixed, on correctness, with 95% CIs.
+
+    python -m bench.proof                       # configs/proof.yaml, seeds 0 1 2 (about 90 min on 2 free cores)
+    python -m bench.proof --smoke               # 1 seed, small sizes (SMOKE): a check that it runs, not the proof
+    python -m bench.proof --seeds 0 experts.math.steps=12   # any config override for every seed
+
+Each seed is ``posttrain run configs/proof.yaml seed=S --output runs/proof/seed<S>`` (a stage
+already complete for that config is reused, so an interrupted proof resumes). The eval stage's
+``samples.jsonl`` gives, for every model (``base``, ``expert:<d>``, ``sft``, ``mixed``), every
+held-out prompt and every sample, the **correctness** components (math_correctness,
+exact_match, code_tests; not the shaped reward). A prompt's score is the share of its samples
+that are correct; a model's score on a domain is the mean over prompts, pooled over seeds.
+
+Statistics: 95% percentile-bootstrap CIs that resample prompts within each seed (stratified,
+seeded, ``--reps`` resamples); paired differences are taken per (seed, prompt) between two models
+on the same prompt, so prompt difficulty cancels. The per-seed means are listed too, because
+the bootstrap over prompts does not cover the spread between training seeds.
+
+Goals checked (issue 15), per domain that has an expert:
+1. the expert beats the base on its domain (paired CI above 0);
+2. the SFT model recovers at least half of that gain ((sft - base) >= 0.5 (expert - base));
+3. the mixed model keeps >= 95% of the SFT score on every domain and beats the base (paired CI
+   above 0) on at least two domains.
+
+Writes bench/results/proof.json (proof_smoke.json with --smoke). Numbers are as measured.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import subprocess
+import sys
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+from .common import write_result
+
+ROOT = Path(__file__).resolve().parents[1]
+# --smoke: the same DAG at sizes that fit about 15 minutes on 2 idle cores
+SMOKE = ["experts.math.steps=4", "experts.logic.steps=4", "experts.math.prompts_per_step=1",
+         "experts.logic.prompts_per_step=1", "data.math.train_size=64", "data.logic.train_size=64",
+         "data.math.eval_size=16", "data.logic.eval_size=16", "distill.prompts_per_domain=16",
+         "distill.samples_per_prompt=2", "mixed.steps=2", "mixed.prompts_per_step=1", "eval.samples=1"]
+Scores = dict[str, dict[str, dict[str, float]]]  # model -> domain -> prompt id -> share correct
+
+
+def prompt_scores(samples: list[dict[str, Any]]) -> Scores:
+    """Per model, domain and prompt: the share of samples that are correct (rows without a
+    correctness reward, e.g. judged writing, are skipped)."""
+    from pipeline.scoring.metrics import is_correct
+
+    hits: dict[tuple[str, str, str], list[bool]] = defaultdict(list)
+    for r in samples:
+        ok = is_correct(r)
+        if ok is not None and (r.get("mode") or "non_thinking") == "non_thinking":
+            hits[(r["model"], r["domain"], r["id"])].append(ok)
+    out: Scores = {}
+    for (model, domain, rid), v in hits.items():
+        out.setdefault(model, {}).setdefault(domain, {})[rid] = sum(v) / len(v)
+    return out
+
+
+def _ci(strata: list[list[float]], reps: int, seed: str) -> dict[str, Any]:
+    """Mean of the pooled values and a 95% bootstrap CI resampling within each stratum (seed)."""
+    strata = [s for s in strata if s]
+    pooled = [v for s in strata for v in s]
+    if not pooled:
+        return {"mean": None, "ci95": None, "n": 0}
+    rng = random.Random(seed)
+    means = []
+    for _ in range(reps):
+        draw = [v for s in strata for v in rng.choices(s, k=len(s))]
+        means.append(sum(draw) / len(draw))
+    means.sort()
+    lo, hi = means[int(0.025 * (reps - 1))], means[int(0.975 * (reps - 1))]
+    return {"mean": round(sum(pooled) / len(pooled), 4), "ci95": [round(lo, 4), round(hi, 4)], "n": len(pooled),
+            "per_seed": [round(sum(s) / len(s), 4) for s in strata]}
+
+
+def score(per_seed: dict[int, Scores], model: str, domain: str, reps: int) -> dict[str, Any]:
+    strata = [list(s.get(model, {}).get(domain, {}).values()) for _, s in sorted(per_seed.items())]
+    return _ci(strata, reps, seed=f"{model}|{domain}")
+
+
+def paired(per_seed: dict[int, Scores], a: str, b: str, domain: str, reps: int) -> dict[str, Any]:
+    """``a - b`` per (seed, prompt) both models were scored on."""
+    strata = []
+    for _, s in sorted(per_seed.items()):
+        sa, sb = s.get(a, {}).get(domain, {}), s.get(b, {}).get(domain, {})
+        strata.append([sa[k] - sb[k] for k in sorted(set(sa) & set(sb))])
+    out = _ci(strata, reps, seed=f"{a}|{b}|{domain}")
+    out["ci_above_0"] = bool(out["ci95"] and out["ci95"][0] > 0)
+    return out
+
+
+def summarize(per_seed: dict[int, Scores], reps: int = 2000) -> dict[str, Any]:
+    """Per domain: every model's score and the paired differences; then the three goals."""
+    models = sorted({m for s in per_seed.values() for m in s})
+    domains = sorted({d for s in per_seed.values() for m in s.values() for d in m})
+    table: dict[str, Any] = {}
+    for d in domains:
+        expert = f"expert:{d}" if f"expert:{d}" in models else None
+        pairs = [(expert, "base"), ("sft", "base"), ("mixed", "base"), ("mixed", "sft"), ("sft", expert)]
+        table[d] = {"scores": {m: score(per_seed, m, d, reps) for m in models},
+                    "paired": {f"{a} - {b}": paired(per_seed, a, b, d, reps)
+                               for a, b in pairs if a in models and b in models}}
+    return {"domains": table, "goals": goals(table)}
+
+
+def goals(table: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {"expert_beats_base": {}, "sft_recovers_half": {}, "mixed_keeps_95pct_of_sft": {}}
+    beats = 0
+    for d, t in table.items():
+        s, p = t["scores"], t["paired"]
+        mean = {m: c["mean"] for m, c in s.items() if c["mean"] is not None}
+        if f"expert:{d} - base" in p:
+            gain = p[f"expert:{d} - base"]["mean"]
+            out["expert_beats_base"][d] = p[f"expert:{d} - base"]["ci_above_0"]
+            if "sft" in mean and gain is not None:
+                rec = (mean["sft"] - mean["base"]) / gain if gain > 0 else None
+                out["sft_recovers_half"][d] = {"recovered_share": None if rec is None else round(rec, 3),
+                                               "met": bool(rec is not None and rec >= 0.5)}
+        if "mixed" in mean and "sft" in mean:
+            out["mixed_keeps_95pct_of_sft"][d] = mean["mixed"] >= 0.95 * mean["sft"]
+        beats += bool(p.get("mixed - base", {}).get("ci_above_0"))
+    out["mixed_beats_base_on_domains"] = beats
+    out["mixed_beats_base_on_two"] = beats >= 2
+    return out
+
+
+def run_seed(config: str, seed: int, runs: Path, overrides: list[str]) -> tuple[int, Path]:
+    out = runs / f"seed{seed}"
+    proc = subprocess.run([sys.executable, "-m", "pipeline.cli", "run", config, f"seed={seed}", *overrides,
+                           "--output", str(out)], cwd=ROOT)
+    return proc.returncode, out / "eval" / "samples.jsonl"
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--config", default=str(ROOT / "configs" / "proof.yaml"))
+    p.add_argument("--seeds", type=int, nargs="+", default=None, help="default: 0 1 2 (0 with --smoke)")
+    p.add_argument("--runs", default=None, help="parent folder of the per-seed runs (default runs/proof[_smoke])")
+    p.add_argument("--smoke", action="store_true", help="one seed at small sizes (SMOKE overrides): not the proof")
+    p.add_argument("--reps", type=int, default=2000, help="bootstrap resamples")
+    p.add_argument("overrides", nargs="*", help="config overrides (key=value) for every seed")
+    args = p.parse_args(argv)
+    seeds = args.seeds or ([0] if args.smoke else [0, 1, 2])
+    runs = Path(args.runs or ROOT / "runs" / ("proof_smoke" if args.smoke else "proof"))
+    overrides = [*(SMOKE if args.smoke else []), *args.overrides]
+    per_seed: dict[int, Scores] = {}
+    status: dict[str, int] = {}
+    for seed in seeds:
+        rc, samples = run_seed(args.config, seed, runs, overrides)
+        status[str(seed)] = rc
+        if rc == 0 and samples.exists():
+            per_seed[seed] = prompt_scores([json.loads(x) for x in samples.read_text().splitlines() if x.strip()])
+    results = {"returncodes": status, "runs": str(runs), "smoke": args.smoke, "overrides": overrides,
+               **summarize(per_seed, args.reps)}
+    notes = ["metric: correctness (share of samples whose correctness rewards all score 1), non_thinking eval",
+             "95% CI: percentile bootstrap over prompts within each seed; paired = same seed and prompt",
+             "smoke=true means reduced sizes: a check that the proof runs, not the proof"]
+    path = write_result("proof_smoke" if args.smoke else "proof", vars(args), results, notes)
+    print_table(results)
+    print(f"wrote {path}")
+    return results
+
+
+def print_table(results: dict[str, Any]) -> None:
+    for d, t in results["domains"].items():
+        print(f"== {d}")
+        for m, c in t["scores"].items():
+            if c["mean"] is not None:
+                print(f"  {m:14s} {c['mean']:.3f}  [{c['ci95'][0]:.3f}, {c['ci95'][1]:.3f}]  n={c['n']}")
+        for name, c in t["paired"].items():
+            if c["mean"] is not None:
+                print(f"  {name:22s} {c['mean']:+.3f}  [{c['ci95'][0]:+.3f}, {c['ci95'][1]:+.3f}]")
+    print("goals:", json.dumps(results["goals"]))
+
+
+if __name__ == "__main__":
+    main()
