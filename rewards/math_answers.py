@@ -41,6 +41,7 @@ _ANCHOR = re.compile(r"\b(?:final\s+)?answer\s*(?:is\b|[:：])[\s*_:]*", re.I)
 _PROSE_HEAD = re.compile(r"^[A-Za-z][A-Za-z ,'$\\{}]{0,80}?\s(?:is|are|equals)\s+(\S.*)$", re.S)
 _DIGIT_GROUP = re.compile(r"(?<=\d)[ \u00a0\u202f](?=\d{3}(?!\d))")
 _ENV = re.compile(r"\\(?:begin|end)\s*\{[^{}]*\}")
+_MATHY = re.compile(r"[\d$\\]")
 _CONNECTOR = re.compile(r"\s*(?:,|;|&|\band\b|\bor\b)\s*", re.I)
 _WORD = re.compile(r"(?<![\\A-Za-z])[A-Za-z]{2,}(?![A-Za-z])")
 # Words that are mathematics, not prose: functions, constants, connectors, set words.
@@ -116,12 +117,14 @@ def _trim_sentence(ans: str) -> str:
 
 def predicted_items(answer: str) -> list[str] | None:
     """The explicit final answer of an answer part as a list of items (one unless several
-    connected boxes), or None when there is none: a final-answer line written after the last
-    box, else the last box run. Empty boxes count as no answer."""
+    connected boxes), or None when there is none: a final-answer line with a digit or LaTeX
+    written after the last box, else the last box run, else a final-answer line. Empty boxes
+    count as no answer."""
     boxes = _boxes(answer)
     line = final_answer_line(answer[boxes[-1][1]:] if boxes else answer)
-    if line is not None:  # a final-answer line after the last box (or without one) is the answer
-        return [_trim_sentence(line)]
+    line = None if line is None else _trim_sentence(line)
+    if line and (not boxes or _MATHY.search(line)):  # after a box, only a line that holds math
+        return [line]  # ("... \\boxed{5}. I hope the answer is correct." keeps the box)
     run = boxed_run(answer)
     if run is None:
         return None

@@ -269,3 +269,13 @@ def test_malformed_messages_through_the_router_are_an_error_not_an_empty_answer(
 def test_multi_box_info_says_how_many_boxes_were_seen():
     r = _score("(3,3), (1,1)", r"\boxed{(3, 3)} for part (a) and \boxed{(1, 1)}")
     assert r.info["boxes"] == 2 and r.info["pred"] == "(1, 1)"
+
+
+@pytest.mark.parametrize("gold,completion,score", [
+    ("5", r"\boxed{5}. I hope the answer is correct.", 1.0),  # prose after the box does not replace it
+    ("5", r"\boxed{4}. The final answer is $5$.", 1.0),  # a later final-answer line with math does
+    ("5", r"\boxed{5}. Final answer: see above.", 1.0),
+])
+def test_final_answer_line_after_the_last_box(gold, completion, score):
+    r = _score(gold, completion)
+    assert (r.score, r.status) == (score, "ok"), r.info
