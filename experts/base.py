@@ -54,6 +54,7 @@ class ExpertSpec:
     rewards: tuple[dict[str, Any], ...] = ()  # default reward list: {name, weight, params}
     tools: tuple[Tool, ...] = ()  # callables (or names in experts.tools.TOOLS) for multi-turn rollouts
     group_size: int = 8  # GRPO completions per prompt
+    prompts_per_step: int = 1  # prompts (groups) per optimizer step on each training worker
     max_prompt_len: int = 256  # tokens, after the template and chat wrapping
     max_completion_len: int = 128  # new tokens per completion
     learning_rate: float = 1e-5
@@ -72,8 +73,9 @@ class ExpertSpec:
         object.__setattr__(self, "tools", tuple(self.tools))
         if self.mode not in MODES:
             raise ValueError(f"expert {d!r}: mode must be one of {', '.join(MODES)}, got {self.mode!r}")
-        if self.group_size < 2 or self.steps < 1 or self.max_prompt_len < 1 or self.max_completion_len < 1:
-            raise ValueError(f"expert {d!r}: group_size >= 2, steps, max_prompt_len and max_completion_len >= 1")
+        if self.group_size < 2 or min(self.steps, self.prompts_per_step, self.max_prompt_len, self.max_completion_len) < 1:
+            raise ValueError(f"expert {d!r}: group_size >= 2; steps, prompts_per_step, max_prompt_len and "
+                             "max_completion_len >= 1")
         if self.learning_rate <= 0 or self.kl_beta < 0:
             raise ValueError(f"expert {d!r}: learning_rate must be > 0 and kl_beta >= 0")
         if self.lora is not None and (set(self.lora) - set(LORA_KEYS) or not {"r", "alpha"} <= set(self.lora)):
@@ -100,7 +102,8 @@ class ExpertSpec:
 
     def training_defaults(self) -> dict[str, Any]:
         """The fields a config's ``experts.<domain>`` section can override."""
-        keys = ("group_size", "max_prompt_len", "max_completion_len", "learning_rate", "steps", "kl_beta", "lora", "mode")
+        keys = ("group_size", "prompts_per_step", "max_prompt_len", "max_completion_len", "learning_rate", "steps",
+                "kl_beta", "lora", "mode")
         return {f.name: copy.deepcopy(getattr(self, f.name)) for f in fields(self) if f.name in keys}
 
 
