@@ -8,9 +8,21 @@ of the returned completion text, so rewards always see the whole ``<think>`` blo
 
 Departure from the paper: V3.2 switches modes with special chat-template tokens of its own
 tokenizer; we use a system prompt plus prefill so that any chat model works.
+
+Models' own templates (:func:`template_traits`, probed once per tokenizer):
+
+- a template that rejects a system role (Gemma-style ``raise_exception``) gets the system text
+  merged into the first user turn;
+- a template with its own thinking switch (Qwen3's ``enable_thinking``) gets
+  ``enable_thinking=(mode == "thinking")``; the mode is the requested one or, for ready-made
+  messages, the one its system prompt names (:func:`mode_of`);
+- a template that renders a ``tools`` list gets the tools natively and the text tool list
+  (``tool_calls.tools_system_prompt``) is dropped from the system turn, so the model sees the
+  tool format it was trained on; calls are still parsed as ``<tool_call>{json}</tool_call>``.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Literal
 
 Mode = Literal["thinking", "non_thinking"]
@@ -38,15 +50,87 @@ def to_messages(prompt: str | Messages, mode: str | None = None) -> Messages:
     return [{"role": "system", "content": SYSTEM_PROMPTS[mode]}] + [m for m in msgs if m["role"] != "system"]
 
 
+def mode_of(messages: Messages) -> str | None:
+    """The mode whose system prompt starts the messages' system turn, else None."""
+    system = next((str(m.get("content") or "") for m in messages if m.get("role") == "system"), "")
+    return next((mode for mode, text in SYSTEM_PROMPTS.items() if system.startswith(text)), None)
+
+
+@dataclass(frozen=True)
+class TemplateTraits:
+    """What a tokenizer's chat template supports (probed by rendering, not guessed from its name)."""
+
+    system_role: bool = True  # renders a system turn (False: it raises, Gemma-style)
+    thinking_switch: bool = False  # reads ``enable_thinking`` (Qwen3)
+    native_tools: bool = False  # renders the ``tools`` it is given
+
+
+_PROBE_TOOL = {"type": "function", "function": {"name": "posttrain_probe_tool", "description": "probe",
+                                                "parameters": {"type": "object", "properties": {}}}}
+
+
+def template_traits(tokenizer: Any) -> TemplateTraits:
+    """Probe the tokenizer's chat template once (cached on the tokenizer)."""
+    source = tokenizer.chat_template if isinstance(tokenizer.chat_template, str) else str(tokenizer.chat_template or "")
+    cached = getattr(tokenizer, "_posttrain_traits", None)
+    if cached is not None and cached[0] == source:
+        return cached[1]
+    user = [{"role": "user", "content": "hi"}]
+
+    def renders(msgs: Messages, **kw: Any) -> str | None:
+        try:
+            return tokenizer.apply_chat_template(msgs, tokenize=False, add_generation_prompt=True, **kw)
+        except Exception:  # noqa: BLE001 - a template that raises for this input lacks the feature
+            return None
+
+    traits = TemplateTraits(system_role=renders([{"role": "system", "content": "sys"}, *user]) is not None,
+                            thinking_switch="enable_thinking" in source,
+                            native_tools=_PROBE_TOOL["function"]["name"] in (renders(user, tools=[_PROBE_TOOL]) or ""))
+    try:
+        tokenizer._posttrain_traits = (source, traits)
+    except AttributeError:
+        pass
+    return traits
+
+
+def fit_messages(messages: Messages, traits: TemplateTraits) -> Messages:
+    """Messages the template accepts: without a system role, system text joins the first user turn."""
+    if traits.system_role or not any(m.get("role") == "system" for m in messages):
+        return messages
+    system = "\n\n".join(str(m.get("content") or "") for m in messages if m.get("role") == "system")
+    rest = [dict(m) for m in messages if m.get("role") != "system"]
+    first_user = next((i for i, m in enumerate(rest) if m.get("role") == "user"), None)
+    if first_user is None:
+        return [{"role": "user", "content": system}, *rest]
+    rest[first_user]["content"] = f"{system}\n\n{rest[first_user].get('content') or ''}"
+    return rest
+
+
+def _without_text_tools(messages: Messages) -> Messages:
+    from .tool_calls import TOOLS_HEADER
+
+    return [{**m, "content": str(m["content"]).split("\n" + TOOLS_HEADER, 1)[0]}
+            if m.get("role") == "system" and TOOLS_HEADER in str(m.get("content") or "") else m for m in messages]
+
+
 def render(tokenizer: Any, prompt: str | Messages, mode: str | None = None,
            tools: list[Any] | None = None) -> tuple[str, str]:
     """Return (prompt text ready for generation including any prefill, prefill).
 
-    Both rollout backends tokenise exactly this text, so they see identical inputs.
+    Both rollout backends tokenise exactly this text, so they see identical inputs. The model's
+    own template traits are honoured (see the module docstring).
     """
     msgs = to_messages(prompt, mode)
-    kwargs = {"tools": tools} if tools else {}
-    text = tokenizer.apply_chat_template(msgs, tokenize=False, add_generation_prompt=True, **kwargs)
+    traits = template_traits(tokenizer)
+    kwargs: dict[str, Any] = {}
+    if tools and traits.native_tools:
+        msgs, kwargs["tools"] = _without_text_tools(msgs), tools
+    elif tools:
+        kwargs["tools"] = tools
+    if traits.thinking_switch:
+        kwargs["enable_thinking"] = (mode or mode_of(msgs)) == "thinking"
+    text = tokenizer.apply_chat_template(fit_messages(msgs, traits), tokenize=False, add_generation_prompt=True,
+                                         **kwargs)
     prefill = PREFILL.get(mode or "", "")
     return text + prefill, prefill
 
