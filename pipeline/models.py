@@ -102,9 +102,10 @@ def materialise_embedded(alias: str, force: bool = False) -> Path:
     return out
 
 
-def resolve_model(name: str) -> Path | str:
+def resolve_model(name: str, trust_remote_code: bool = False) -> Path | str:
     """Alias → cached folder (materialised on first use); existing path → that path;
-    anything else is treated as a hub id and must be loadable (cached or reachable)."""
+    anything else is treated as a hub id and must be loadable (cached or reachable).
+    ``trust_remote_code`` also downloads the repo's ``*.py`` files (its modelling code)."""
     if name in EMBEDDED:
         return materialise_embedded(name)
     path = Path(name).expanduser()
@@ -114,14 +115,29 @@ def resolve_model(name: str) -> Path | str:
         return path
     if name.startswith((".", "/", "~")):
         raise ModelNotFoundError(f"model path {name!r} does not exist")
-    return _resolve_hub(name)
+    return _resolve_hub(name, trust_remote_code)
 
 
-def _resolve_hub(repo_id: str) -> str:
+# What a hub download keeps: config and tokenizer files (*.json, *.model, *.txt), weights, and the
+# chat template that newer repos keep in chat_template.jinja instead of tokenizer_config.json.
+HUB_PATTERNS = ("*.json", "*.safetensors", "*.model", "*.txt", "*.jinja", "*.tiktoken")
+REMOTE_CODE_PATTERNS = ("*.py",)  # with trust_remote_code: the repo's own modelling/tokenizer code
+
+
+def hub_patterns(trust_remote_code: bool = False) -> list[str]:
+    return list(HUB_PATTERNS + (REMOTE_CODE_PATTERNS if trust_remote_code else ()))
+
+
+def load_kwargs(trust_remote_code: bool = False) -> dict[str, bool]:
+    """Keyword arguments every ``from_pretrained`` (model, tokenizer, config) and vLLM ``LLM`` gets."""
+    return {"trust_remote_code": True} if trust_remote_code else {}
+
+
+def _resolve_hub(repo_id: str, trust_remote_code: bool = False) -> str:
     try:
         from huggingface_hub import snapshot_download
 
-        return snapshot_download(repo_id, allow_patterns=["*.json", "*.safetensors", "*.model", "*.txt"])
+        return snapshot_download(repo_id, allow_patterns=hub_patterns(trust_remote_code))
     except Exception as e:  # noqa: BLE001 - any hub failure gets the same advice
         raise ModelNotFoundError(
             f"model {repo_id!r} is not an embedded alias ({', '.join(EMBEDDED)}), not a local path, "
