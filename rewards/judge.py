@@ -27,6 +27,12 @@ Statuses (never a silent zero):
 - guard (rewards/judge_guard.py): ``off``; ``flag`` — flagged rows keep the judged score
   with status ``flagged``; ``penalize`` — flagged rows score 0.0 (the scale minimum) with
   status ``flagged`` and are not sent to the judge. ``info["guard"]`` lists what fired.
+- master-key answers (rewards/judge_master_key.py: content-free text such as ":", "Thought
+  process:", "Let's solve this step by step.", "解：", "Lösung:"; "One Token to Fool
+  LLM-as-a-Judge") score 0.0, every criterion at the scale minimum, with status ``ok`` and
+  ``info["content_free"]``, under both ``flag`` and ``penalize``, and are never sent to the
+  judge. Status ok, not flagged: the answer is not steering text, it is empty, and the
+  minimum is the verdict a sound judge would give it; ``flag`` must not keep a fooled score.
 
 Guided decoding (``guided: true``, the default): when the backend can constrain its output
 (``accepts_formats``; the pipeline's in-process vLLM judge can), each request carries a regex
@@ -52,6 +58,7 @@ from .constitution import Constitution, ConstitutionError, Criterion, constituti
 from .judge_backends import CallableBackend, JudgeUnavailable, build_backend
 from .judge_cache import JudgeCache, cache_key
 from .judge_guard import GuardReport, InjectionGuard
+from .judge_master_key import content_free
 from .judge_prompt import (PROMPT_VERSION, ParsedScores, build_messages, output_format, parse_scores, retry_messages,
                            scores_format)
 from .text import answer_part
@@ -131,6 +138,12 @@ class RubricJudge:
             info["clipped"] = True
         return RewardResult(score, "ok", {f"rubric_judge/{criterion_id(c)}": v for c, v in zip(rubric, norm)}, info)
 
+    def _content_free(self, rubric: list[Criterion], opener: str) -> RewardResult:
+        """A master-key answer: every criterion at the scale minimum, status ok, judge not called."""
+        return RewardResult(0.0, "ok", {f"rubric_judge/{criterion_id(c)}": 0.0 for c in rubric},
+                            {"content_free": opener, "judged": False,
+                             "raw_scores": [float(self.constitution.scale.min)] * len(rubric)})
+
     def _apply_guard(self, res: RewardResult, report: GuardReport | None) -> RewardResult:
         if report is None or not report.fired:
             return res
@@ -188,6 +201,9 @@ class RubricJudge:
                 rubric, prompt, response = self._texts(row)
             except ConstitutionError as e:
                 out[i] = RewardResult(None, "error", info={"error": f"invalid row rubric: {e}"})
+                continue
+            if self.guard != "off" and (opener := content_free(response)) is not None:
+                out[i] = self._content_free(rubric, opener)
                 continue
             reports[i] = self.detector.scan(response, prompt) if self.guard != "off" else None
             if reports[i] is not None and reports[i].flagged and self.guard == "penalize":
