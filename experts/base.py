@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, fields
-from typing import Any, Callable, Union
+from typing import Any, Callable, Mapping, Union
 
 MODES = ("thinking", "non_thinking", "both")
 CANONICAL_REWARDS = ("math_correctness", "code_tests", "exact_match", "length_penalty",
@@ -94,11 +94,13 @@ class ExpertSpec:
         """A fresh copy of the default reward list."""
         return copy.deepcopy(list(self.rewards))
 
-    def tool_functions(self) -> list[Callable[..., str]]:
-        """The tools as callables (names are looked up in ``experts.tools.TOOLS``)."""
+    def tool_functions(self, bound: Mapping[str, Callable[..., str]] | None = None) -> list[Callable[..., str]]:
+        """The tools as callables (names are looked up in ``experts.tools.TOOLS``); a tool whose name
+        is in ``bound`` is replaced by that callable (e.g. ``run_python`` on the run's sandbox)."""
         from .tools import resolve_tool
 
-        return [resolve_tool(t) for t in self.tools]
+        tools = [resolve_tool(t) for t in self.tools]
+        return [(bound or {}).get(t.__name__, t) for t in tools]
 
     def training_defaults(self) -> dict[str, Any]:
         """The fields a config's ``experts.<domain>`` section can override."""
