@@ -18,14 +18,16 @@ class HFEngine(RolloutEngine):
     name = "hf"
 
     def __init__(self, model_path: str, dtype: str = "float32", seed: int = 0, batch_size: int = 16,
-                 model: Any = None, **_: Any):
+                 model: Any = None, trust_remote_code: bool = False, **_: Any):
         import torch
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
-        tok = AutoTokenizer.from_pretrained(model_path)
+        remote = {"trust_remote_code": True} if trust_remote_code else {}
+        tok = AutoTokenizer.from_pretrained(model_path, **remote)
         super().__init__(model_path, tok)
         torch_dtype = getattr(torch, dtype) if dtype != "auto" else torch.float32
-        self.model = model if model is not None else AutoModelForCausalLM.from_pretrained(model_path, dtype=torch_dtype)
+        self.model = model if model is not None else AutoModelForCausalLM.from_pretrained(
+            model_path, dtype=torch_dtype, **remote)
         self.model.eval()
         self.seed, self.batch_size = seed, batch_size
         self.pad_id = tok.pad_token_id if tok.pad_token_id is not None else tok.eos_token_id

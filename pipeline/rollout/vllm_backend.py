@@ -27,14 +27,15 @@ class VLLMEngine(RolloutEngine):
 
     def __init__(self, model_path: str, dtype: str = "auto", max_model_len: int = 2048, seed: int = 0,
                  gpu_memory_utilization: float = 0.3, kv_cache_gb: float = 1.0, tensor_parallel_size: int = 1,
-                 enable_prefix_caching: bool = True, **_: Any):
+                 enable_prefix_caching: bool = True, trust_remote_code: bool = False, **_: Any):
         os.environ.setdefault("VLLM_ENABLE_V1_MULTIPROCESSING", "0")
         os.environ.setdefault("VLLM_CPU_KVCACHE_SPACE", str(max(1, int(kv_cache_gb))))
         from vllm import LLM
 
         gpu = _cuda()
         kwargs: dict[str, Any] = dict(model=str(model_path), dtype=("float32" if dtype == "auto" and not gpu else dtype),
-                                      max_model_len=max_model_len, seed=seed, enable_prefix_caching=enable_prefix_caching)
+                                      max_model_len=max_model_len, seed=seed, enable_prefix_caching=enable_prefix_caching,
+                                      trust_remote_code=trust_remote_code)
         if gpu:
             kwargs.update(gpu_memory_utilization=gpu_memory_utilization, tensor_parallel_size=tensor_parallel_size)
         else:

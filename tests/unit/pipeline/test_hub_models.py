@@ -36,3 +36,18 @@ def test_trust_remote_code_downloads_code_and_is_passed_on(tiny_model, tmp_path)
     assert not (_download_like_the_hub(src, tmp_path / "plain", hub_patterns()) / "modeling_custom.py").exists()
     assert (_download_like_the_hub(src, tmp_path / "trusted", hub_patterns(True)) / "modeling_custom.py").exists()
     assert load_kwargs(True) == {"trust_remote_code": True} and load_kwargs(False) == {}
+
+
+def test_remote_code_model_loads_only_with_trust_remote_code(tiny_model, tmp_path):
+    from pipeline.rollout.hf_backend import HFEngine
+    from tests.tiny_remote_code import with_remote_code
+
+    folder = with_remote_code(tiny_model, tmp_path / "custom")
+    try:
+        HFEngine(str(folder))
+    except ValueError as e:
+        assert "trust_remote_code" in str(e)
+    else:
+        raise AssertionError("a model with custom code loaded without trust_remote_code")
+    engine = HFEngine(str(folder), trust_remote_code=True)
+    assert type(engine.model).__name__ == "TinyCustomForCausalLM" and engine.model.loaded_from_remote_code
