@@ -6,8 +6,11 @@
 
 ``collect`` reads the run directory, ``tables`` turns it into plain tables, ``plots`` draws
 PNGs (inlined as data: URIs), ``html`` / ``markdown`` render. ``metrics.json`` repeats the
-eval stage's ``{"models": {model: {domain: {metric: value}}}}``; a comparison adds
-``{"runs": {run_name: {"models": ...}}}`` and keys ``models`` as ``<run>/<model>``.
+eval stage's ``{"models": {model: {domain: {metric: value, metric_ci: [lo, hi], n_prompts,
+n_samples}}}, "comparisons": [...], "judge": {...}, "statistics": {...}}``; a comparison of two
+runs has ``{"runs": {run_name: {"models": ..., "comparisons": ..., "judge": ...}}}`` and keys
+``models`` as ``<run>/<model>``. Every headline number is shown with its 95% CI and n; a paired
+difference is marked significant only when its CI excludes 0.
 A run directory without eval results raises InputError (exit 2 on the CLI).
 """
 from __future__ import annotations
@@ -26,7 +29,10 @@ def run_context(run: RunData) -> dict[str, Any]:
 
     return {
         "name": run.name, "dir": str(run.run_dir), "summary": tables.summary(run.metrics),
-        "all_metrics": tables.all_metrics(run.metrics), "forgetting": tables.forgetting(run.metrics),
+        "all_metrics": tables.all_metrics(run.metrics), "forgetting": tables.forgetting(run.metrics, run.comparisons),
+        "paired": tables.paired(run.metrics, run.comparisons), "judge_identity": run.judge,
+        "reward_vs_correctness": tables.reward_vs_correctness(run.metrics),
+        "statistics": run.statistics,
         "curves": plots.training_curves(run.train_logs), "lengths": plots.length_histograms(run.samples),
         "judge": tables.judge_rows(run.metrics), "samples": tables.pick_samples(run.samples),
         "durations": tables.durations(run.manifests),
@@ -34,11 +40,16 @@ def run_context(run: RunData) -> dict[str, Any]:
     }
 
 
+def eval_doc(run: RunData) -> dict[str, Any]:
+    """What metrics.json holds for one run: the eval stage's metrics, comparisons, judge and statistics."""
+    return {"models": run.metrics, "comparisons": run.comparisons, "judge": run.judge, "statistics": run.statistics}
+
+
 def write_report(runs: list[RunData], output: Path) -> dict[str, Path]:
     from .html import render_html
     from .markdown import render_markdown
     from .tables import comparison
-    from ..manifest import write_json_atomic
+    from ..run.manifest import write_json_atomic
 
     compare = len(runs) > 1
     context = {"title": "posttrain report: " + " vs ".join(r.name for r in runs),
@@ -53,9 +64,9 @@ def write_report(runs: list[RunData], output: Path) -> dict[str, Path]:
         tmp.replace(paths[key])
     if compare:
         metrics = {"models": {f"{r.name}/{m}": v for r in runs for m, v in r.metrics.items()},
-                   "runs": {r.name: {"models": r.metrics} for r in runs}}
+                   "runs": {r.name: eval_doc(r) for r in runs}}
     else:
-        metrics = {"models": runs[0].metrics}
+        metrics = eval_doc(runs[0])
     write_json_atomic(paths["metrics"], metrics)
     return paths
 

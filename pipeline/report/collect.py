@@ -1,9 +1,10 @@
 """Read a run directory into a :class:`RunData` for the report.
 
 Sources (every one but the eval metrics is optional):
-- ``eval/metrics.json``  ``{"models": {model: {domain: {metric: value}}}}`` (required)
+- ``eval/metrics.json``  ``{"models": {model: {domain: {metric: value}}}}`` (required), with the eval
+  stage's ``comparisons`` (paired differences), ``judge`` (which judge scored) and ``statistics``
 - ``eval/samples.jsonl`` scored completions (row + completion, reward, components, status, ...)
-- ``<stage>/train_log.jsonl`` one JSON object per logging step (written by pipeline/train_log.py)
+- ``<stage>/train_log.jsonl`` one JSON object per logging step (written by pipeline/train/train_log.py)
 - ``<stage>/manifest.json`` status, timing, outputs per stage
 - ``config.json`` the config as it ran (``posttrain run`` writes it)
 """
@@ -29,6 +30,9 @@ class RunData:
     manifests: dict[str, dict[str, Any]] = field(default_factory=dict)
     config: dict[str, Any] | None = None
     label: str | None = None
+    comparisons: list[dict[str, Any]] = field(default_factory=list)
+    judge: dict[str, Any] | None = None
+    statistics: dict[str, Any] | None = None
 
     @property
     def name(self) -> str:
@@ -58,19 +62,28 @@ def _json(path: Path) -> Any:
 
 
 def load_metrics(run_dir: Path) -> dict[str, dict[str, dict[str, float]]]:
+    return load_eval(run_dir)["models"]
+
+
+def load_eval(run_dir: Path) -> dict[str, Any]:
+    """The eval stage's whole metrics.json (``models`` checked present and non-empty)."""
     path = run_dir / "eval" / "metrics.json"
     data = _json(path)
     if not isinstance(data, dict) or not isinstance(data.get("models"), dict) or not data["models"]:
         what = "does not exist" if not run_dir.is_dir() else f"has no eval results ({path.relative_to(run_dir)})"
         raise InputError(f"run directory {str(run_dir)!r} {what}; run the eval stage first: "
                          f"posttrain stage eval CONFIG --output {run_dir}")
-    return data["models"]
+    return data
 
 
 def collect_run(run_dir: str | Path, config: dict[str, Any] | None = None) -> RunData:
     """Everything the report shows for one run; ``config`` is used when config.json is absent."""
     run_dir = Path(run_dir)
-    data = RunData(run_dir=run_dir, metrics=load_metrics(run_dir), config=_json(run_dir / "config.json") or config)
+    ev = load_eval(run_dir)
+    data = RunData(run_dir=run_dir, metrics=ev["models"], config=_json(run_dir / "config.json") or config,
+                   comparisons=[c for c in ev.get("comparisons") or [] if isinstance(c, dict)],
+                   judge=ev.get("judge") if isinstance(ev.get("judge"), dict) else None,
+                   statistics=ev.get("statistics") if isinstance(ev.get("statistics"), dict) else None)
     samples = run_dir / "eval" / "samples.jsonl"
     if samples.exists():
         data.samples = _jsonl(samples)

@@ -16,17 +16,21 @@ th{background:#f2f2f2}td.l,th.l{text-align:left}td.best{background:#d8f5d0;font-
 pre{background:#f7f7f7;border:1px solid #ddd;padding:.5em;white-space:pre-wrap;word-break:break-word;max-height:24em;overflow:auto;font-size:.85em}
 .sample{border:1px solid #ddd;border-radius:4px;padding:.5em .8em;margin:.6em 0}
 .grid{display:grid;grid-template-columns:1fr 1fr;gap:1em}img{max-width:100%;border:1px solid #eee}
-small{color:#666}
+small{color:#666}.ns{color:#555}b.sig{color:#0a4a8a}
 """
 
 TEMPLATE = r"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{ title }}</title><style>{{ css|safe }}</style></head><body>
-{%- macro fmt(v) -%}{% if v is none %}<span class="muted">–</span>{% else %}{{ "%.3f"|format(v) }}{% endif %}{%- endmacro -%}
+{%- macro fmt(v) -%}{% if v is none %}<span class="muted">–</span>{% elif v is sequence %}{{ ci(v) }}{% else %}{{ "%.3f"|format(v) }}{% endif %}{%- endmacro -%}
+{%- macro ci(c) -%}{% if c %}<small class="ci">[{{ "%.3f"|format(c[0]) }}, {{ "%.3f"|format(c[1]) }}]</small>{% endif %}{%- endmacro -%}
+{%- macro vci(v, c, n) -%}{{ fmt(v) }}{% if v is not none %} {{ ci(c) }}{% if n %} <small class="n" title="prompts/samples">{{ n[0] }}/{{ n[1] }}</small>{% endif %}{% endif %}{%- endmacro -%}
+{%- macro dci(c, fallback) -%}{% if c is none %}{{ delta(fallback) }}{% else %}<span class="{{ ('pos' if c.diff > 0 else 'neg') if c.significant else 'ns' }}">{{ "%+.3f"|format(c.diff) }}</span> <small class="ci">[{{ "%+.3f"|format(c.ci[0]) }}, {{ "%+.3f"|format(c.ci[1]) }}]</small>{% endif %}{%- endmacro -%}
+{%- macro sig(c) -%}{% if c is none %}<span class="muted">–</span>{% elif c.significant %}<b class="sig">yes</b>{% else %}<span class="muted">no</span>{% endif %}{%- endmacro -%}
 {%- macro delta(v) -%}{% if v is none %}<span class="muted">–</span>{% else %}<span class="{{ 'pos' if v > 0 else ('neg' if v < 0 else '') }}">{{ "%+.3f"|format(v) }}</span>{% endif %}{%- endmacro -%}
 {%- macro summary_table(s, id) -%}
 <table id="{{ id }}" class="summary"><thead><tr><th class="l">model</th>{% for c in s.columns %}<th>{{ c }}<br><small>{{ s.metric[c] }}</small></th>{% endfor %}</tr></thead><tbody>
-{% for model, vals in s.rows %}<tr><td class="l">{{ model }}</td>{% for v in vals %}{% set c = s.columns[loop.index0] %}<td{% if v is not none and s.best.get(c) == v %} class="best"{% endif %}>{{ fmt(v) }}</td>{% endfor %}</tr>
+{% for model, vals in s.rows %}<tr><td class="l">{{ model }}</td>{% for v in vals %}{% set i = loop.index0 %}{% set c = s.columns[i] %}<td{% if v is not none and s.best.get(c) == v %} class="best"{% endif %}>{{ vci(v, (s.ci.get(model) or [none] * vals|length)[i], (s.n.get(model) or [none] * vals|length)[i]) }}</td>{% endfor %}</tr>
 {% endfor %}</tbody></table>
 {%- endmacro -%}
 <h1>{{ title }}</h1>
@@ -42,14 +46,19 @@ TEMPLATE = r"""<!DOCTYPE html>
 {% for r in runs %}
 {% if not comparison %}
 <h2>Summary (headline metric per domain; best per column highlighted)</h2>
+<p><small>Cells: value [95% CI] prompts/samples. CIs: {{ (r.statistics or {}).get("ci", "bootstrap over prompts") }}.</small></p>
 {{ summary_table(r.summary, "summary-table") }}
+<h2>Paired differences <small>(same prompts; significant = 95% CI excludes 0)</small></h2>
+{% if r.paired %}<table id="paired-table"><thead><tr><th class="l">A vs B</th><th class="l">domain</th><th class="l">metric</th><th>Δ metric [95% CI]</th><th>significant</th><th>Δ training reward [95% CI]</th><th>significant</th><th>prompts</th></tr></thead><tbody>
+{% for p in r.paired %}<tr><td class="l">{{ p.a }} vs {{ p.b }}</td><td class="l">{{ p.domain }}</td><td class="l">{{ p.metric }}</td><td>{{ dci(p.head, none) }}</td><td>{{ sig(p.head) }}</td><td>{{ dci(p.reward, none) }}</td><td>{{ sig(p.reward) }}</td><td>{{ p.head.n_prompts if p.head else "–" }}</td></tr>{% endfor %}
+</tbody></table>{% else %}<p class="muted">Not available: needs two models of this run evaluated by this version of the eval stage.</p>{% endif %}
 <details><summary>All metrics</summary>
 {% for dom, keys, rows in r.all_metrics %}<h3>{{ dom }}</h3><table><thead><tr><th class="l">model</th>{% for k in keys %}<th>{{ k }}</th>{% endfor %}</tr></thead><tbody>
 {% for model, vals in rows %}<tr><td class="l">{{ model }}</td>{% for v in vals %}<td>{{ fmt(v) }}</td>{% endfor %}</tr>{% endfor %}</tbody></table>{% endfor %}
 </details>
 <h2>Forgetting</h2>
-{% if r.forgetting %}<table id="forgetting-table"><thead><tr><th class="l">domain</th><th>metric</th><th>final</th><th>best expert</th><th>final − expert</th><th>distilled (sft)</th><th>final − distilled</th></tr></thead><tbody>
-{% for f in r.forgetting %}<tr><td class="l">{{ f.domain }}</td><td>{{ f.metric }}</td><td>{{ fmt(f.final) }} <small>{{ f.final_model }}</small></td><td>{{ fmt(f.best_expert) }} <small>{{ f.expert or "" }}</small></td><td>{{ delta(f.vs_expert) }}</td><td>{{ fmt(f.distilled) }}</td><td>{{ delta(f.vs_distilled) }}</td></tr>{% endfor %}
+{% if r.forgetting %}<p><small>A drop counts as forgetting only when its paired 95% CI excludes 0.</small></p><table id="forgetting-table"><thead><tr><th class="l">domain</th><th>metric</th><th>final</th><th>best expert</th><th>final − expert [95% CI]</th><th>significant</th><th>distilled (sft)</th><th>final − distilled [95% CI]</th><th>significant</th></tr></thead><tbody>
+{% for f in r.forgetting %}<tr><td class="l">{{ f.domain }}</td><td>{{ f.metric }}</td><td>{{ fmt(f.final) }} <small>{{ f.final_model }}</small></td><td>{{ fmt(f.best_expert) }} <small>{{ f.expert or "" }}</small></td><td>{{ dci(f.vs_expert_cmp, f.vs_expert) }}</td><td>{{ sig(f.vs_expert_cmp) }}</td><td>{{ fmt(f.distilled) }}</td><td>{{ dci(f.vs_distilled_cmp, f.vs_distilled) }}</td><td>{{ sig(f.vs_distilled_cmp) }}</td></tr>{% endfor %}
 </tbody></table>{% else %}<p class="muted">Not available: needs a final model (mixed or sft) and experts or a distilled model in this run.</p>{% endif %}
 {% endif %}
 {% if comparison %}<h2>{{ r.name }}</h2>{% endif %}
@@ -57,7 +66,13 @@ TEMPLATE = r"""<!DOCTYPE html>
 {% for title, uri in r.curves %}<figure><img alt="{{ title }}" src="{{ uri }}"><figcaption><small>{{ title }}</small></figcaption></figure>{% else %}<p class="muted">No train_log.jsonl in this run.</p>{% endfor %}
 <h2>Response length distributions</h2>
 {% for title, uri in r.lengths %}<figure><img alt="{{ title }}" src="{{ uri }}"><figcaption><small>{{ title }}</small></figcaption></figure>{% else %}<p class="muted">No samples.</p>{% endfor %}
+{% if r.reward_vs_correctness and not comparison %}<h2>Correctness vs training reward</h2>
+<p><small>pass@k counts the correctness components alone; the training reward adds the shaping terms (format, length, language). Reward rising without correctness is reward hacking.</small></p>
+<table id="reward-gap-table"><thead><tr><th class="l">model</th><th class="l">domain</th><th class="l">correctness</th><th>value [95% CI]</th><th>training reward [95% CI]</th></tr></thead><tbody>
+{% for x in r.reward_vs_correctness %}<tr><td class="l">{{ x.model }}</td><td class="l">{{ x.domain }}</td><td class="l">{{ x.metric }}</td><td>{{ vci(x.value, x.ci, none) }}</td><td>{{ vci(x.reward, x.reward_ci, none) }}</td></tr>{% endfor %}
+</tbody></table>{% endif %}
 <h2>Judge</h2>
+{% if r.judge_identity %}{% set j = r.judge_identity %}<p id="judge-identity">One fixed judge scored every model of this run: <b>{{ j.model }}</b> (backend {{ j.backend }}{% if j.get("path") %}, checkpoint hash <code>{{ j.get("checkpoint_hash") }}</code>, path <code>{{ j.get("path") }}</code>{% else %}, endpoint <code>{{ j.get("endpoint") }}</code>{% endif %}, guard {{ j.get("guard") }}).</p>{% endif %}
 {% if r.judge %}<table id="judge-table"><thead><tr><th class="l">model</th><th class="l">domain</th><th>score</th><th class="l">per criterion</th><th>guard flag rate</th></tr></thead><tbody>
 {% for j in r.judge %}<tr><td class="l">{{ j.model }}</td><td class="l">{{ j.domain }}</td><td>{{ fmt(j.score) }}</td><td class="l">{% for k, v in j.criteria.items() %}{{ k }}={{ "%.3f"|format(v) }}{% if not loop.last %}, {% endif %}{% endfor %}</td><td>{{ fmt(j.flagged_rate) }}</td></tr>{% endfor %}
 </tbody></table>{% else %}<p class="muted">No judged domain in this run.</p>{% endif %}

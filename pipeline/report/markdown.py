@@ -2,7 +2,9 @@
 
 Table cells escape ``|``, backticks and HTML-significant characters; completions go in fenced
 blocks whose fence is longer than any backtick run inside them, so model output cannot break
-out of its block.
+out of its block. Headline cells read ``value [lo, hi] (prompts/samples)``: the 95% CI and n;
+a paired difference reads ``+0.125 [+0.020, +0.230]``, bold with ``yes`` in its significance
+column only when the CI excludes 0.
 """
 from __future__ import annotations
 
@@ -22,11 +24,37 @@ def cell(v: Any) -> str:
         return "–"
     if isinstance(v, float):
         return f"{v:.3f}"
+    if isinstance(v, (list, tuple)) and len(v) == 2 and all(isinstance(x, (int, float)) for x in v):
+        return ci_text(v)
     return html.escape(str(v)).replace("|", "\\|").replace("`", "\\`").replace("\n", " ")
 
 
 def delta(v: float | None) -> str:
     return "–" if v is None else f"{v:+.3f}"
+
+
+def ci_text(ci: Any) -> str:
+    return "" if not ci else f"[{ci[0]:.3f}, {ci[1]:.3f}]"
+
+
+def value_ci(v: float | None, ci: Any = None, n: Any = None, bold: bool = False) -> Raw:
+    """``0.250 [0.100, 0.400] (24/48)``; bold value for the column's best."""
+    if v is None:
+        return Raw("–")
+    text = f"**{v:.3f}**" if bold else f"{v:.3f}"
+    return Raw(text + (f" {ci_text(ci)}" if ci else "") + (f" ({n[0]}/{n[1]})" if n else ""))
+
+
+def diff_ci(c: dict[str, Any] | None, fallback: float | None = None) -> Raw:
+    """A paired difference with its CI, bold when significant; the plain delta when it was not compared."""
+    if c is None:
+        return Raw(delta(fallback))
+    d = f"{c['diff']:+.3f}"
+    return Raw((f"**{d}**" if c["significant"] else d) + f" [{c['ci'][0]:+.3f}, {c['ci'][1]:+.3f}]")
+
+
+def sig(c: dict[str, Any] | None) -> str:
+    return "–" if c is None else ("yes" if c["significant"] else "no")
 
 
 def table(header: list[str], rows: list[list[Any]]) -> list[str]:
@@ -44,22 +72,64 @@ def fenced(text: str) -> list[str]:
 def _summary(s: Any) -> list[str]:
     rows = []
     for model, vals in s.rows:
-        rows.append([model] + [Raw(f"**{v:.3f}**") if v is not None and s.best.get(c) == v else v
-                               for c, v in zip(s.columns, vals)])
+        cis, ns = s.ci.get(model) or [None] * len(vals), s.n.get(model) or [None] * len(vals)
+        rows.append([model] + [value_ci(v, ci, n, bold=v is not None and s.best.get(c) == v)
+                               for c, v, ci, n in zip(s.columns, vals, cis, ns)])
     return table(["model"] + [f"{c} ({s.metric[c]})" for c in s.columns], rows)
+
+
+def _judge_identity(j: dict[str, Any] | None) -> list[str]:
+    if not j:
+        return []
+    where = f"checkpoint hash {cell(j.get('checkpoint_hash'))}, path {cell(j.get('path'))}" if j.get("path") \
+        else f"endpoint {cell(j.get('endpoint'))}"
+    return [f"Judge (one fixed judge scored every model of this run): **{cell(j['model'])}** "
+            f"(backend {cell(j.get('backend'))}, {where}, guard {cell(j.get('guard'))}).", ""]
+
+
+def _paired(r: dict[str, Any]) -> list[str]:
+    lines = ["## Paired differences (same prompts; significant = 95% CI excludes 0)", ""]
+    if not r["paired"]:
+        return lines + ["_Not available: needs two models of this run evaluated by this version of the eval stage._", ""]
+    return lines + table(
+        ["A vs B", "domain", "metric", "Δ metric [95% CI]", "significant", "Δ training reward [95% CI]", "significant",
+         "prompts"],
+        [[f"{p['a']} vs {p['b']}", p["domain"], p["metric"], diff_ci(p["head"]), sig(p["head"]), diff_ci(p["reward"]),
+          sig(p["reward"]), (p["head"] or {}).get("n_prompts")] for p in r["paired"]])
+
+
+def _forgetting(r: dict[str, Any]) -> list[str]:
+    if not r["forgetting"]:
+        return ["_Not available: needs a final model (mixed or sft) and experts or a distilled model._", ""]
+    return table(["domain", "metric", "final", "best expert", "final − expert [95% CI]", "significant", "distilled",
+                  "final − distilled [95% CI]", "significant"],
+                 [[f["domain"], f["metric"], f["final"], f["best_expert"], diff_ci(f["vs_expert_cmp"], f["vs_expert"]),
+                   sig(f["vs_expert_cmp"]), f["distilled"], diff_ci(f["vs_distilled_cmp"], f["vs_distilled"]),
+                   sig(f["vs_distilled_cmp"])] for f in r["forgetting"]])
+
+
+def _reward_gap(r: dict[str, Any]) -> list[str]:
+    if not r["reward_vs_correctness"]:
+        return []
+    return ["## Correctness vs training reward", "",
+            "pass@k counts the correctness components alone; the training reward adds the shaping terms "
+            "(format, length, language). Reward rising without correctness is reward hacking.", ""] + table(
+        ["model", "domain", "correctness", "value [95% CI]", "training reward [95% CI]"],
+        [[x["model"], x["domain"], x["metric"], value_ci(x["value"], x["ci"]), value_ci(x["reward"], x["reward_ci"])]
+         for x in r["reward_vs_correctness"]])
 
 
 def _run(r: dict[str, Any], compare: bool) -> list[str]:
     lines: list[str] = []
     if not compare:
-        lines += ["## Summary (headline metric per domain; best in bold)", ""] + _summary(r["summary"])
-        lines += ["## Forgetting", ""]
-        lines += table(["domain", "metric", "final", "best expert", "final − expert", "distilled", "final − distilled"],
-                       [[f["domain"], f["metric"], f["final"], f["best_expert"], delta(f["vs_expert"]), f["distilled"],
-                         delta(f["vs_distilled"])] for f in r["forgetting"]]) if r["forgetting"] else \
-            ["_Not available: needs a final model (mixed or sft) and experts or a distilled model._", ""]
+        lines += ["## Summary (headline metric per domain; best in bold)", "",
+                  "Cells: value [95% CI] (prompts/samples); CIs bootstrap over prompts.", ""] + _summary(r["summary"])
+        lines += _paired(r) + ["## Forgetting (final model; a drop counts only when significant)", ""] + _forgetting(r)
+        lines += _reward_gap(r)
+    if r["judge"] or r["judge_identity"]:
+        lines += ["## Judge", ""] + _judge_identity(r["judge_identity"])
     if r["judge"]:
-        lines += ["## Judge", ""] + table(
+        lines += table(
             ["model", "domain", "score", "per criterion", "guard flag rate"],
             [[j["model"], j["domain"], j["score"], ", ".join(f"{k}={v:.3f}" for k, v in j["criteria"].items()),
               j["flagged_rate"]] for j in r["judge"]])

@@ -1,9 +1,15 @@
 """The report's tables as plain data, shared by the HTML and Markdown renderers.
 
 - summary: models x domains, the headline metric per domain (pass@1 / accuracy, or the judge
-  score for writing; see pipeline.metrics.headline), best per column marked;
+  score for writing; see pipeline.scoring.metrics.headline) with its 95% CI and n_prompts / n_samples,
+  best per column marked;
+- paired: the eval stage's paired comparisons (expert vs base, sft vs expert, mixed vs sft, ...):
+  per pair and domain the headline metric's difference and the training reward's, each with its
+  CI and whether it is significant (CI excludes 0); a reward that rises while correctness does not
+  is reward hacking showing as a gap;
 - forgetting: the final model (``mixed``, else ``sft``) against the best expert on each domain
-  and against the distilled model (``sft``); omitted when those models are absent;
+  and against the distilled model (``sft``), with the paired CI and the same significance rule;
+  omitted when those models are absent;
 - judge: per-criterion means and the injection guard's flag rate;
 - samples: per domain the best, the worst and one random completion (fixed seed);
 - durations: stage status and time from the manifests;
@@ -12,12 +18,13 @@
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from ..metrics import HEADLINE_ORDER, JUDGE
+from ..scoring.metrics import CI_SUFFIX, HEADLINE_ORDER, JUDGE
 
-Metrics = dict[str, dict[str, dict[str, float]]]
+Metrics = dict[str, dict[str, dict[str, Any]]]
+Comparisons = list[dict[str, Any]]
 MAX_TEXT = 6000  # characters of a prompt/completion shown in the report
 
 
@@ -27,6 +34,8 @@ class Summary:
     metric: dict[str, str]               # column -> headline metric name
     rows: list[tuple[str, list[float | None]]]
     best: dict[str, float]               # column -> best value
+    ci: dict[str, list[list[float] | None]] = field(default_factory=dict)   # model -> per column [lo, hi]
+    n: dict[str, list[tuple[int, int] | None]] = field(default_factory=dict)  # model -> per column (prompts, samples)
 
 
 def model_order(models: list[str]) -> list[str]:
@@ -42,21 +51,49 @@ def summary(metrics: Metrics) -> Summary:
     columns = domain_order({d for per in metrics.values() for d in per})
     metric = {col: next((h for h in HEADLINE_ORDER if any(h in per.get(col, {}) for per in metrics.values())),
                         "reward_mean") for col in columns}
-    rows = [(m, [metrics[m].get(c, {}).get(metric[c]) for c in columns]) for m in model_order(list(metrics))]
+    models = model_order(list(metrics))
+    rows = [(m, [metrics[m].get(c, {}).get(metric[c]) for c in columns]) for m in models]
     best = {}
     for i, col in enumerate(columns):
         vals = [r[1][i] for r in rows if r[1][i] is not None]
         if vals:
             best[col] = max(vals)
-    return Summary(columns, metric, rows, best)
+    ci = {m: [metrics[m].get(c, {}).get(metric[c] + CI_SUFFIX) for c in columns] for m in models}
+    n = {m: [_n(metrics[m].get(c, {})) for c in columns] for m in models}
+    return Summary(columns, metric, rows, best, ci, n)
 
 
-def all_metrics(metrics: Metrics) -> list[tuple[str, list[str], list[tuple[str, list[float | None]]]]]:
-    """Per domain column: (column, every metric any model has, one row per model): the "All metrics" tables."""
+def _n(m: dict[str, Any]) -> tuple[int, int] | None:
+    return (int(m["n_prompts"]), int(m["n_samples"])) if "n_prompts" in m and "n_samples" in m else None
+
+
+def lookup(comparisons: Comparisons, a: str, b: str, domain: str, metric: str) -> dict[str, Any] | None:
+    return next((c for c in comparisons if (c["a"], c["b"], c["domain"], c["metric"]) == (a, b, domain, metric)), None)
+
+
+def paired(metrics: Metrics, comparisons: Comparisons) -> list[dict[str, Any]]:
+    """One row per (A, B, domain) the eval stage compared: the headline metric's paired difference
+    (``head``) next to the training reward's (``reward``), each ``{diff, ci, n_prompts, significant}`` or None."""
+    table = summary(metrics)
+    seen: dict[tuple[str, str, str], None] = {}
+    for c in comparisons:
+        seen.setdefault((c["a"], c["b"], c["domain"]), None)
+    out = []
+    for a, b, dom in seen:
+        name = table.metric.get(dom, "reward_mean")
+        head, reward = lookup(comparisons, a, b, dom, name), lookup(comparisons, a, b, dom, "reward_mean")
+        out.append({"a": a, "b": b, "domain": dom, "metric": name, "head": head,
+                    "reward": reward if name != "reward_mean" else None})
+    return out
+
+
+def all_metrics(metrics: Metrics) -> list[tuple[str, list[str], list[tuple[str, list[Any]]]]]:
+    """Per domain column: (column, every metric any model has, one row per model): the "All metrics" tables.
+    A metric's CI (``<metric>_ci``) is its own column, right after the metric."""
     out = []
     for dom in domain_order({d for per in metrics.values() for d in per}):
         models = [m for m in model_order(list(metrics)) if dom in metrics[m]]
-        keys = sorted({k for m in models for k in metrics[m][dom]})
+        keys = sorted({k for m in models for k in metrics[m][dom]}, key=lambda k: (k.removesuffix(CI_SUFFIX), k))
         out.append((dom, keys, [(m, [metrics[m][dom].get(k) for k in keys]) for m in models]))
     return out
 
@@ -65,8 +102,10 @@ def final_model(metrics: Metrics) -> str | None:
     return next((m for m in ("mixed", "sft") if m in metrics), None)
 
 
-def forgetting(metrics: Metrics) -> list[dict[str, Any]]:
-    """Rows {domain, metric, final, best_expert, expert, vs_expert, distilled, vs_distilled}; [] when not applicable."""
+def forgetting(metrics: Metrics, comparisons: Comparisons | None = None) -> list[dict[str, Any]]:
+    """Rows {domain, metric, final, best_expert, expert, vs_expert, distilled, vs_distilled} plus the paired
+    comparisons behind the two differences (``vs_expert_cmp`` / ``vs_distilled_cmp``: diff, ci, significant;
+    None when the eval stage did not compare them); [] when not applicable."""
     final = final_model(metrics)
     experts = [m for m in metrics if m.startswith("expert:")]
     distilled = "sft" if final == "mixed" and "sft" in metrics else None
@@ -84,8 +123,24 @@ def forgetting(metrics: Metrics) -> list[dict[str, Any]]:
         dist = metrics[distilled].get(col, {}).get(name) if distilled else None
         out.append({"domain": col, "metric": name, "final": value, "final_model": final, "best_expert": best,
                     "expert": expert, "vs_expert": None if best is None else value - best, "distilled": dist,
-                    "vs_distilled": None if dist is None else value - dist})
+                    "vs_distilled": None if dist is None else value - dist,
+                    "vs_expert_cmp": lookup(comparisons or [], final, expert, col, name) if expert else None,
+                    "vs_distilled_cmp": lookup(comparisons or [], final, distilled, col, name) if distilled else None})
     return [r for r in out if r["best_expert"] is not None or r["distilled"] is not None]
+
+
+def reward_vs_correctness(metrics: Metrics) -> list[dict[str, Any]]:
+    """Per (model, domain) with a correctness metric: pass@1 (correctness components alone) next to the
+    weighted training reward, each with its CI; a high reward over a low pass@1 is the shaping terms paying."""
+    out = []
+    for model in model_order(list(metrics)):
+        for dom in domain_order(set(metrics[model])):
+            m = metrics[model][dom]
+            name = next((k for k in ("pass@1", "accuracy") if k in m), None)
+            if name and "reward_mean" in m:
+                out.append({"model": model, "domain": dom, "metric": name, "value": m[name], "ci": m.get(name + CI_SUFFIX),
+                            "reward": m["reward_mean"], "reward_ci": m.get("reward_mean" + CI_SUFFIX)})
+    return out
 
 
 def judge_rows(metrics: Metrics) -> list[dict[str, Any]]:

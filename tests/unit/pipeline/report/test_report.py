@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from html.parser import HTMLParser
@@ -10,13 +11,16 @@ from pathlib import Path
 import pytest
 
 from pipeline.errors import InputError
-from pipeline.manifest import write_manifest
+from pipeline.run.manifest import write_manifest
 from pipeline.report import render_report
 from pipeline.report.tables import forgetting, summary
-from pipeline.stages.evaluate import metrics_from_samples, write_jsonl_atomic
+from pipeline.scoring.compare import compare_models
+from pipeline.stages.evaluate import metrics_from_samples, stats_from_samples, write_jsonl_atomic
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = next(p for p in Path(__file__).resolve().parents if (p / "pyproject.toml").is_file())  # repo root at any depth
 EVIL = "<script>alert(1)</script> ``` | pipe"
+JUDGE = {"backend": "vllm", "model": "tiny-judge", "path": "/models/judge", "checkpoint_hash": "abc123def456",
+         "guard": "penalize", "constitution": "configs/constitutions/default.yaml"}
 
 
 def _sample(model: str, domain: str, rid: str, k: int, **extra) -> dict:
@@ -50,8 +54,9 @@ def make_run(root: Path, name: str = "run", mixed_math: list[bool] | None = None
                + _math("sft", [True, False, False, False]) + _writing("sft", 0.5)
                + _math("mixed", mixed_math or [True, True, False, False]) + _writing("mixed", 0.75, flagged=True)
                + _math("mixed", [True, True, True, False], mode="thinking"))
-    by_model = {model: metrics_from_samples([s for s in samples if s["model"] == model], [1, 2])
-                for model in ("base", "expert:math", "sft", "mixed")}  # as the eval stage does per model
+    per_model = {model: [s for s in samples if s["model"] == model] for model in ("base", "expert:math", "sft", "mixed")}
+    by_model = {model: metrics_from_samples(rows, [1, 2]) for model, rows in per_model.items()}  # as the eval stage
+    comparisons = compare_models({model: stats_from_samples(rows, [1, 2]) for model, rows in per_model.items()})
     for i, stage in enumerate(("expert:math", "sft", "mixed")):
         write_manifest(run, stage, status="complete", config_hash=f"h{i}", started=1000.0 + 100 * i,
                        finished=1050.0 + 100 * i, duration_s=50.0 + i, outputs={"checkpoint": f"/ckpt/{stage}"},
@@ -61,7 +66,8 @@ def make_run(root: Path, name: str = "run", mixed_math: list[bool] | None = None
     log = [{"step": s, "reward": 0.1 * s, "kl": 0.01 * s, "domain/math/reward": 0.1 * s,
             "rewards/math_correctness/mean": 0.1 * s, "completions/mean_length": 12.0 + s, "loss": 0.5} for s in (1, 2, 3)]
     (run / "expert_math" / "train_log.jsonl").write_text("".join(json.dumps(r) + "\n" for r in log))
-    (run / "eval" / "metrics.json").write_text(json.dumps({"models": by_model}))
+    (run / "eval" / "metrics.json").write_text(json.dumps({"models": by_model, "comparisons": comparisons,
+                                                           "judge": JUDGE, "statistics": {"ci": "bootstrap"}}))
     write_jsonl_atomic(run / "eval" / "samples.jsonl", samples)
     (run / "config.json").write_text(json.dumps({"model": "tiny", "eval": {"samples": 2, "pass_k": [1, 2]}}))
     return run, by_model
@@ -97,16 +103,26 @@ def test_render_single_run(tmp_path):
     paths = render_report([run])
     assert paths == {"html": run / "report" / "index.html", "markdown": run / "report" / "report.md",
                      "metrics": run / "report" / "metrics.json"}
-    assert json.loads(paths["metrics"].read_text()) == {"models": metrics}
+    data = json.loads(paths["metrics"].read_text())
+    assert data["models"] == metrics and data["judge"] == JUDGE and data["comparisons"]
 
     md = paths["markdown"].read_text()
-    # summary: pass@1 per model on math (best in bold), judge score on writing
+    # summary: pass@1 per model on math (best in bold), judge score on writing, each with CI and prompts/samples
     assert "| math (pass@1) | writing (rubric_judge) | math@thinking (pass@1) |" in md
-    assert "| base | 0.000 | 0.250 | – |" in md
-    assert "| expert:math | **1.000** | 0.500 | – |" in md
-    assert "| mixed | 0.500 | **0.750** | **0.750** |" in md
-    # forgetting: mixed vs best expert (1.0) and vs sft (0.25) on math
-    assert "| math | pass@1 | 0.500 | 1.000 | -0.500 | 0.250 | +0.250 |" in md
+    assert "| base | 0.000 [0.000, 0.000] (2/4) | 0.250 [0.250, 0.250] (2/2) | – |" in md
+    assert "| expert:math | **1.000** [1.000, 1.000] (2/4) | 0.500 [0.500, 0.500] (2/2) | – |" in md
+    assert "| mixed | 0.500 [0.000, 1.000] (2/4) | **0.750** [0.750, 0.750] (2/2) | **0.750** [0.500, 1.000] (2/4) |" in md
+    # paired: the expert beats base on both prompts (significant); mixed vs sft on math is within noise
+    assert ("| expert:math vs base | math | pass@1 | **+1.000** [+1.000, +1.000] | yes | **+1.000** [+1.000, +1.000] "
+            "| yes | 2 |") in md
+    assert re.search(r"\| mixed vs sft \| math \| pass@1 \| \+0\.250 \[[^]]+\] \| no \|", md)
+    # forgetting: mixed vs best expert (1.0) and vs sft (0.25) on math, neither drop significant with 2 prompts
+    assert re.search(r"\| math \| pass@1 \| 0\.500 \| 1\.000 \| -0\.500 \[-1\.000, [+-]0\.000\] \| no \| 0\.250 "
+                     r"\| \+0\.250 \[[+-]0\.000, \+0\.500\] \| no \|", md)
+    # correctness alone next to the training reward; the fixed judge named
+    assert "| mixed | math | pass@1 | 0.500 [0.000, 1.000] | 0.500 [0.000, 1.000] |" in md
+    assert "Judge (one fixed judge scored every model of this run): **tiny-judge**" in md
+    assert "checkpoint hash abc123def456" in md
     # judge per criterion and the guard's flag rate
     assert "| mixed | writing | 0.750 | accuracy=1.000, clarity=0.750 | 0.500 |" in md
     # stage durations and the config as it ran
@@ -120,10 +136,32 @@ def test_render_single_run(tmp_path):
     assert "script" not in parser.tags and "link" not in parser.tags
     assert all(r.startswith(("data:image/png;base64,", "#")) for r in parser.refs), parser.refs
     assert sum(r.startswith("data:image/png") for r in parser.refs) >= 3  # curves + length histograms (2 modes)
-    assert {"summary-table", "forgetting-table", "judge-table", "stages-table"} <= parser.ids
+    assert {"summary-table", "paired-table", "forgetting-table", "reward-gap-table", "judge-table", "judge-identity",
+            "stages-table"} <= parser.ids
+    assert '<b class="sig">yes</b>' in html and '<small class="ci">[0.000, 1.000]</small>' in html
+    assert "<b>tiny-judge</b>" in html and "abc123def456" in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and EVIL not in html
-    assert '<td class="best">1.000</td>' in html
+    assert re.search(r'<td class="best">1\.000 <small class="ci">\[1\.000, 1\.000\]</small> <small class="n"[^>]*>2/4</small></td>', html)
     assert "expert:math: training curves" in html
+
+
+def test_significant_forgetting_is_marked(tmp_path):
+    run, _ = make_run(tmp_path, mixed_math=[False] * 4)  # mixed loses both prompts the expert solves
+    md = render_report([run])["markdown"].read_text()
+    assert re.search(r"\| math \| pass@1 \| 0\.000 \| 1\.000 \| \*\*-1\.000\*\* \[-1\.000, -1\.000\] \| yes \|", md)
+    assert "| mixed vs expert:math | math | pass@1 | **-1.000** [-1.000, -1.000] | yes |" in md
+
+
+def test_old_metrics_json_still_renders(tmp_path):
+    """A run evaluated before comparisons and CIs existed: plain values, no paired table, no judge line."""
+    run, metrics = make_run(tmp_path)
+    plain = {m: {d: {k: v for k, v in per.items() if isinstance(v, float)} for d, per in doms.items()}
+             for m, doms in metrics.items()}
+    (run / "eval" / "metrics.json").write_text(json.dumps({"models": plain}))
+    paths = render_report([run])
+    md = paths["markdown"].read_text()
+    assert "| base | 0.000 | 0.250 | – |" in md and "_Not available: needs two models" in md
+    assert json.loads(paths["metrics"].read_text())["models"] == plain
 
 
 def test_tables_without_final_model(tmp_path):
@@ -139,7 +177,8 @@ def test_compare_two_runs(tmp_path):
     paths = render_report([run_a, run_b])
     assert paths["html"] == run_a / "report_compare" / "index.html"
     data = json.loads(paths["metrics"].read_text())
-    assert data["runs"] == {"run_a": {"models": metrics_a}, "run_b": {"models": metrics_b}}
+    assert data["runs"]["run_a"]["models"] == metrics_a and data["runs"]["run_b"]["models"] == metrics_b
+    assert data["runs"]["run_b"]["judge"] == JUDGE
     assert data["models"]["run_b/mixed"] == metrics_b["mixed"]
     md = paths["markdown"].read_text()
     assert "## Comparison: run_a (A) → run_b (B)" in md

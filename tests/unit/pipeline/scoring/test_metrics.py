@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.metrics import domain_metrics, headline, pass_at_k
+from pipeline.scoring.metrics import domain_metrics, headline, pass_at_k, prompt_stats
 
 
 @pytest.mark.parametrize("n,c,k,expected", [(4, 0, 1, 0.0), (4, 4, 1, 1.0), (4, 1, 1, 0.25), (4, 1, 4, 1.0),
@@ -72,3 +72,29 @@ def test_headline():
     assert headline({"reward_mean": 0.1}) == "reward_mean"
     assert headline({}) is None
     assert domain_metrics([], [1]) == {}
+
+
+def test_n_and_confidence_intervals():
+    rows = [_row(f"p{i // 2}", {"code_tests": float(i % 4 == 0)}, finish_reason="length" if i == 0 else "stop")
+            for i in range(8)]  # 4 prompts x 2 samples; p0 and p2 half right
+    m = domain_metrics(rows, [1, 2], seed=0)
+    assert m["n_prompts"] == 4 and m["n_samples"] == 8 and m["n"] == 8
+    for name in ("pass@1", "pass@2", "accuracy", "reward_mean"):
+        lo, hi = m[name + "_ci"]
+        assert 0.0 <= lo <= m[name] <= hi <= 1.0, name
+    assert m["pass@1_ci"] == domain_metrics(rows, [1, 2], seed=0)["pass@1_ci"]  # seeded
+    lo, hi = m["truncation_rate_ci"]  # Wilson over samples
+    assert m["truncation_rate"] == 1 / 8 and 0.0 < lo < 1 / 8 < hi < 0.6
+
+
+def test_correctness_is_separate_from_the_training_reward():
+    """Reward hacking: the shaping terms pay (format 1.0, length 1.0) while every answer is wrong, so
+    the weighted reward is high and pass@1 is 0; pass@k never reads the weighted reward."""
+    rows = [{"id": f"m{i}", "reward": 1.5, "status": "ok", "finish_reason": "stop", "completion_tokens": 8,
+             "components": {"math_correctness": 0.0, "format": 1.0, "length_penalty": 1.0}} for i in range(6)]
+    m = domain_metrics(rows, [1])
+    assert m["reward_mean"] == 1.5 and m["pass@1"] == 0.0 and m["pass@1_ci"] == [0.0, 0.0]
+    assert m["reward_mean_ci"] == [1.5, 1.5] and m["format"] == 1.0
+    stats = prompt_stats(rows, [1])
+    assert stats["pass@1"] == {f"m{i}": (0.0, 1.0) for i in range(6)}
+    assert stats["reward_mean"]["m0"] == (1.5, 1.0)

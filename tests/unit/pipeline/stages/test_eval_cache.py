@@ -1,4 +1,5 @@
-"""Eval stage bookkeeping without a model: models from manifests, cache keys, cache hit/miss, CLI errors."""
+"""Eval stage bookkeeping without a model: models from manifests, cache keys (checkpoint, eval config,
+judge), cache hit/miss, the weight-swap signature, metrics.json's CI/comparison layout, CLI errors."""
 from __future__ import annotations
 
 import json
@@ -8,10 +9,10 @@ import sys
 from pathlib import Path
 
 from pipeline.config import PipelineConfig
-from pipeline.manifest import write_manifest
-from pipeline.stages import evaluate
+from pipeline.run.manifest import write_manifest
+from pipeline.stages import eval_generate, evaluate
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = next(p for p in Path(__file__).resolve().parents if (p / "pyproject.toml").is_file())  # repo root at any depth
 
 
 def _folder(path: Path) -> Path:
@@ -21,12 +22,16 @@ def _folder(path: Path) -> Path:
     return path
 
 
-def _fake_eval(calls: list):
-    def fake(cfg, model, rows_by_domain):
-        calls.append(model)
-        samples = [{"id": "m1", "domain": "math", "mode": "non_thinking", "reward": 1.0, "status": "ok",
-                    "components": {"math_correctness": 1.0}, "completion_tokens": 3, "model": model}]
-        return evaluate.metrics_from_samples(samples, cfg.eval.pass_k), samples
+def _fake_generate(calls: list):
+    """Stands in for generation + scoring: model ``a`` solves both prompts, any other model only one."""
+    def fake(cfg, models, rows):
+        calls.extend(models.values())
+        out = {}
+        for label, model in models.items():
+            out[label] = [{"id": f"m{i}", "domain": "math", "mode": "non_thinking", "status": "ok",
+                           "reward": float(ok), "components": {"math_correctness": float(ok)}, "completion_tokens": 3}
+                          for i in range(2) for ok in [model.endswith("/a") or i == 0]]
+        return out, {"generate_s": 0.0, "engine_builds": 1}
     return fake
 
 
@@ -42,15 +47,18 @@ def test_models_to_evaluate_from_manifests(tmp_path):
 
 def test_cache_hit_miss_and_invalidation(tmp_path, monkeypatch):
     calls: list = []
-    monkeypatch.setattr(evaluate, "evaluate_model", _fake_eval(calls))
+    monkeypatch.setattr(evaluate, "generate_and_score", _fake_generate(calls))
     monkeypatch.setattr(evaluate, "eval_rows", lambda cfg: {"math": []})
     a, b = _folder(tmp_path / "a"), _folder(tmp_path / "b")
     cfg = PipelineConfig(model=str(a), domains=["math"])
     out = tmp_path / "eval"
     res = evaluate.evaluate_models(cfg, {"base": str(a), "other": str(b)}, out)
     assert calls == [str(a), str(b)] and res["cache_hits"] == []
-    assert json.loads((out / "metrics.json").read_text())["models"]["other"]["math"]["pass@1"] == 1.0
-    assert [json.loads(x)["model"] for x in (out / "samples.jsonl").read_text().splitlines()] == ["base", "other"]
+    doc = json.loads((out / "metrics.json").read_text())
+    assert doc["models"]["base"]["math"]["pass@1"] == 1.0 and doc["models"]["other"]["math"]["pass@1"] == 0.5
+    assert doc["models"]["other"]["math"]["n_prompts"] == 2 and len(doc["models"]["other"]["math"]["pass@1_ci"]) == 2
+    assert doc["judge"] is None  # no judged domain in this run
+    assert [json.loads(x)["model"] for x in (out / "samples.jsonl").read_text().splitlines()] == ["base"] * 2 + ["other"] * 2
 
     assert evaluate.evaluate_models(cfg, {"base": str(a), "other": str(b)}, out)["cache_hits"] == ["base", "other"]
     assert len(calls) == 2
@@ -62,6 +70,39 @@ def test_cache_hit_miss_and_invalidation(tmp_path, monkeypatch):
     assert evaluate.eval_config_hash(cfg2) != evaluate.eval_config_hash(cfg)
     assert evaluate.evaluate_models(cfg2, {"base": str(a)}, out)["cache_hits"] == []
     assert len(calls) == 4
+
+
+def test_cache_key_covers_the_judge(tmp_path):
+    a = _folder(tmp_path / "a")
+    cfg = PipelineConfig(model=str(a), domains=["math"])
+    k1, parts = evaluate.cache_key(cfg, str(a), {"checkpoint_hash": "judge-1"})
+    k2, _ = evaluate.cache_key(cfg, str(a), {"checkpoint_hash": "judge-2"})
+    assert k1 != k2 and parts["judge_hash"] == "judge-1"
+    assert evaluate.cache_key(cfg, str(a), None)[0] == evaluate.cache_key(cfg, str(a), None)[0]
+
+
+def test_judge_identity_names_the_judge_model(tmp_path):
+    judge = _folder(tmp_path / "judge")
+    cfg = PipelineConfig(model=str(_folder(tmp_path / "policy")), domains=["writing"], judge={"model": str(judge)})
+    ident = evaluate.judge_identity(cfg)
+    assert ident["model"] == str(judge) and ident["path"] == str(judge) and ident["backend"] == "vllm"
+    assert ident["checkpoint_hash"] == evaluate.checkpoint_hash(str(judge))
+    served = PipelineConfig(domains=["writing"], judge={"backend": "openai", "base_url": "http://j:8000/v1", "model": "big"})
+    assert evaluate.judge_identity(served) == {"backend": "openai", "model": "big", "guard": "penalize",
+                                               "constitution": served.judge.constitution, "endpoint": "http://j:8000/v1"}
+
+
+def test_swap_signature_ignores_weights_and_bookkeeping(tmp_path):
+    a, b = _folder(tmp_path / "a"), _folder(tmp_path / "b")
+    (a / "config.json").write_text(json.dumps({"hidden_size": 8, "_name_or_path": "/x", "transformers_version": "5.1"}))
+    (b / "config.json").write_text(json.dumps({"hidden_size": 8, "_name_or_path": "/y"}))
+    (b / "model.safetensors").write_bytes(b"other weights")
+    assert eval_generate.signature(a) == eval_generate.signature(b)  # only the weights differ: swap
+    (b / "config.json").write_text(json.dumps({"hidden_size": 16}))
+    assert eval_generate.signature(a) != eval_generate.signature(b)  # another architecture: rebuild
+    (b / "config.json").write_text(json.dumps({"hidden_size": 8}))
+    (b / "tokenizer.json").write_text("{}")
+    assert eval_generate.signature(a) != eval_generate.signature(b)  # another tokenizer: rebuild
 
 
 def test_cli_eval_missing_model_exit_2_writes_nothing(tmp_path):
