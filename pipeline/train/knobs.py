@@ -61,17 +61,3 @@ def resume_checkpoint(explicit: str | None, trainer_dir: Path) -> str | None:
 
     own = get_last_checkpoint(str(trainer_dir)) if Path(trainer_dir).is_dir() else None
     return own or explicit
-
-
-def check_resume_path(field: str, path: str | None) -> None:
-    """``<stage>.resume_from`` must be a TRL/transformers checkpoint folder (has trainer_state.json)."""
-    if path is None:
-        return
-    p = Path(path).expanduser()
-    if not p.is_dir():
-        raise ConfigError(field, f"checkpoint folder {path!r} does not exist; point at a trainer checkpoint "
-                                 "such as <run>/sft/trainer/checkpoint-50")
-    if not (p / "trainer_state.json").is_file():
-        raise ConfigError(field, f"{path!r} is not a trainer checkpoint (no trainer_state.json); point at a "
-                                 "checkpoint-N folder written by a training stage, not at a model folder "
-                                 "(use <stage>.init_model to start from a model)")
