@@ -36,10 +36,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
 
     from pipeline.config import parse_config
     from pipeline.distill.generate import Shard, load_prompts, sample_shard
-    from pipeline.grpo import rl_prompt
+    from pipeline.train.grpo import rl_prompt
     from pipeline.models import resolve_model
-    from pipeline.reward_factory import build_router
-    from pipeline.rl_rollout import EngineRollout
+    from pipeline.scoring.reward_factory import build_router
+    from pipeline.train.rl_rollout import EngineRollout
     from pipeline.rollout import SamplingConfig, build_engine
     from pipeline.stages.distill import filter_shard
     from rewards.format import Format

@@ -27,8 +27,8 @@ def _summary(metrics: dict[str, float]) -> dict[str, float]:
 
 def run_seed(domain: str, steps: int, seed: int, overrides: list[str], eval_size: int) -> dict[str, Any]:
     from pipeline.config import load_config
-    from pipeline.manifest import read_manifest
-    from pipeline.orchestrator import run_single_stage
+    from pipeline.run.manifest import read_manifest
+    from pipeline.run.orchestrator import run_single_stage
     from pipeline.stages.evaluate import evaluate_model, eval_rows
 
     cfg_path = Path(__file__).resolve().parents[1] / "configs" / "demo.yaml"

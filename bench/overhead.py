@@ -1,11 +1,11 @@
-"""Step-time overhead: a posttrain GRPO step (pipeline.grpo.build_trainer: TRL GRPOTrainer with
+"""Step-time overhead: a posttrain GRPO step (pipeline.train.grpo.build_trainer: TRL GRPOTrainer with
 our rollout_func over the vLLM RolloutEngine, weight sync every step, reward router) vs a plain
 TRL GRPOTrainer step (TRL's own HF generate) with the same GRPOConfig, model, rows and rewards.
 
     python -m bench.overhead --quick              # 3 steps x 4 completions x 32 tokens
     python -m bench.overhead --steps 6 --group-size 8 --max-tokens 64
 
-Both trainers get ``pipeline.grpo.grpo_args`` for the same job (so the V3.2 settings, batch
+Both trainers get ``pipeline.train.grpo.grpo_args`` for the same job (so the V3.2 settings, batch
 and lengths match) and the same reward functions (``router.trl_reward_funcs()`` for the math
 domain). Per-step wall time comes from a TrainerCallback (on_step_begin -> on_step_end, which
 includes generation, rewards, the loss and the optimizer step); the first step is reported
@@ -73,7 +73,7 @@ def _stats(steps: list[float]) -> dict[str, Any]:
 
 def _job(cfg: Any, args: argparse.Namespace, out_dir: Path) -> Any:
     from pipeline.data import load_split
-    from pipeline.grpo import RLJob, with_modes
+    from pipeline.train.grpo import RLJob, with_modes
     from pipeline.models import resolve_model
 
     rows = with_modes(load_split(cfg, "math", "train"), "non_thinking", cfg.seed)[: max(args.steps, 4)]
@@ -83,7 +83,7 @@ def _job(cfg: Any, args: argparse.Namespace, out_dir: Path) -> Any:
 
 
 def run_posttrain(cfg: Any, args: argparse.Namespace, router: Any, tmp: Path) -> dict[str, Any]:
-    from pipeline.grpo import build_trainer
+    from pipeline.train.grpo import build_trainer
     from pipeline.rollout import build_engine
 
     job = _job(cfg, args, tmp / "posttrain")
@@ -105,7 +105,7 @@ def run_plain_trl(cfg: Any, args: argparse.Namespace, router: Any, tmp: Path) ->
     import torch
     from trl import GRPOTrainer
 
-    from pipeline.grpo import grpo_args, rl_dataset
+    from pipeline.train.grpo import grpo_args, rl_dataset
 
     job = _job(cfg, args, tmp / "plain")
     targs = grpo_args(cfg, job)
@@ -140,7 +140,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     args = parse_args(argv)
     vllm_env()
     from pipeline.config import PipelineConfig
-    from pipeline.reward_factory import build_router
+    from pipeline.scoring.reward_factory import build_router
 
     cfg = PipelineConfig(model=args.model, seed=args.seed, domains=["math"], logging={"report_to": []},
                          rollout={"backend": args.backend, "max_model_len": 1024})

@@ -5,7 +5,7 @@ SFT model, the final mixed model) scored on every domain's held-out split, per s
 
 Each seed is ``posttrain run configs/demo.yaml seed=S --output runs/recipe/seed<S>``; the
 orchestrator skips stages already complete for that config, so an interrupted or earlier run is
-reused, not redone. Reports each domain's headline metric (pipeline.metrics.headline: pass@1 for
+reused, not redone. Reports each domain's headline metric (pipeline.scoring.metrics.headline: pass@1 for
 verifiable domains, the judge score for writing) per model: per-seed values, mean and spread.
 Writes bench/results/recipe.json.
 """
@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def aggregate(per_seed: dict[int, dict[str, dict[str, dict[str, float]]]]) -> dict[str, dict[str, Any]]:
     """{model: {domain: {metric, values, mean, stdev}}} over the seeds that have the model."""
-    from pipeline.metrics import headline
+    from pipeline.scoring.metrics import headline
 
     out: dict[str, dict[str, Any]] = {}
     for seed, models in per_seed.items():

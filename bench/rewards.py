@@ -11,7 +11,7 @@ engine (temperature 1.0), cycled to ``--rows``. Each reward is warmed up on a fe
 (lingua and math-verify load lazily), then timed on the whole batch. The sandbox runs the
 gold solutions of code rows (so every program really executes its tests) with
 ``build_sandbox("local", workers=w)`` for each ``--workers`` value. The judge
-(``pipeline.reward_factory.build_judge_backend`` + ``rewards.judge.RubricJudge``, cache off,
+(``pipeline.scoring.reward_factory.build_judge_backend`` + ``rewards.judge.RubricJudge``, cache off,
 guard off) scores the writing rows' completions (data/writing.jsonl prompts + rubrics):
 unguided as shipped before (first-attempt parse rate, and after its one retry turn), then
 guided, batched and one row per call. Writes bench/results/rewards.json.
@@ -115,7 +115,7 @@ def _judge_stats(results: list[Any], seconds: float) -> dict[str, Any]:
 def bench_judge(engine: Any, model: str, rows: list[dict], sequential_rows: int) -> dict[str, Any]:
     from pipeline.config import PipelineConfig
     from pipeline.paths import resolve_path
-    from pipeline.reward_factory import build_judge_backend
+    from pipeline.scoring.reward_factory import build_judge_backend
     from rewards.constitution import load_constitution
 
     cfg = PipelineConfig(model=model, judge={"model": model}, rollout={"backend": "vllm"})

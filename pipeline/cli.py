@@ -48,7 +48,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from .orchestrator import run_pipeline
+    from .run.orchestrator import run_pipeline
 
     return run_pipeline(_load(args), from_stage=args.from_stage)
 
@@ -56,7 +56,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 def _check_stage_name(name: str) -> None:
     """Reject a stage name no stage answers to before anything is written."""
     from .errors import ConfigError
-    from .semantics import known_domains
+    from .config.semantics import known_domains
     from .stages import STAGE_MODULES
 
     kind, colon, domain = name.partition(":")
@@ -69,7 +69,7 @@ def _check_stage_name(name: str) -> None:
 
 
 def cmd_stage(args: argparse.Namespace) -> int:
-    from .orchestrator import run_single_stage
+    from .run.orchestrator import run_single_stage
 
     cfg = _load(args)
     _check_stage_name(args.name)
@@ -85,7 +85,7 @@ def cmd_model_fetch(args: argparse.Namespace) -> int:
 
 def cmd_rewards_score(args: argparse.Namespace) -> int:
     from .config import load_config
-    from .score_cli import score_file
+    from .scoring.score_cli import score_file
 
     return score_file(load_config(args.config), args.input, args.output, skip_bad_rows=args.skip_bad_rows)
 

@@ -19,7 +19,7 @@ Formats (guided decoding): a backend whose ``accepts_formats`` attribute is true
 rewards/judge_prompt.output_format) that it must constrain its output to. Backends without
 the attribute are called as before. ``callable`` sets it when the wrapped function has a
 ``formats`` parameter; ``openai`` with ``structured_outputs=True`` (a vLLM endpoint, e.g. the
-served judge of pipeline/judge_server.py) sends each format as vLLM's ``structured_outputs``
+served judge of pipeline/scoring/judge_server.py) sends each format as vLLM's ``structured_outputs``
 request field.
 
 A backend's ``model`` attribute names the judge in cache keys. Add a backend with

@@ -35,7 +35,7 @@ be interrupted, and sympy's big-integer arithmetic (``9^{9^{9^9}}``) holds the G
 calls from other threads go to a child interpreter (``python -m rewards.math``) that
 applies the same timer and is killed if it stops answering.
 
-Agreement with upstream tables (tests/unit/test_rewards_math_tables.py): Math-Verify's own
+Agreement with upstream tables (tests/unit/rewards/test_rewards_math_tables.py): Math-Verify's own
 test cases 0.937 (bare predictions given as "Final answer: ..."), TRL's accuracy-reward cases
 0.81 (its misses: golds in words, which TRL skips and we compare as text).
 

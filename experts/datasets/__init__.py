@@ -13,7 +13,7 @@ code (+ HumanEval for eval), logic, writing (``data/writing.jsonl``), agentic_se
 the dataset has the fixed ``row_features()``, so domains concatenate and interleave.
 Train and eval are disjoint and each is deterministic for a seed (see ``rows.py``).
 Rows carry the plain question; the expert's prompt template and the chat / thinking
-wrapping are applied later (``pipeline/data.py``, ``pipeline/templates.py``).
+wrapping are applied later (``pipeline/data.py``, ``pipeline/rollout/templates.py``).
 Departures from the paper: V3.2's RL prompts are large curated corpora; these are small
 generators sized so that a 135M model gets some rewards (DESIGN.md, calibration).
 """

@@ -18,7 +18,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from .errors import ConfigError
+from ..errors import ConfigError
 
 
 class Section(BaseModel):
@@ -83,7 +83,7 @@ class JudgeConfig(Section):
     serve: bool = False
     """With backend=openai and no base_url: the stage starts `model` behind vLLM's OpenAI-compatible
     server in a Ray actor (one per judge, shared by the stages using it, stopped when the last closes
-    its router) and attaches to it, with guided decoding (pipeline/judge_server.py)."""
+    its router) and attaches to it, with guided decoding (pipeline/scoring/judge_server.py)."""
     serve_resources: JudgeServeResources = Field(default_factory=JudgeServeResources)
     """Ray resources of the served judge's actor (judge.serve)."""
     serve_start_timeout_s: float = Field(600.0, gt=0)
@@ -148,7 +148,7 @@ class LoraConfig(Section):
 
 
 class GRPOSettings(Section):
-    """DeepSeek-V3.2 GRPO settings; see pipeline/grpo.py for how each maps onto TRL."""
+    """DeepSeek-V3.2 GRPO settings; see pipeline/train/grpo.py for how each maps onto TRL."""
 
     loss_type: Literal["grpo", "dapo", "dr_grpo", "bnpo"] = "dapo"
     """Loss aggregation (TRL loss_type)."""
@@ -354,7 +354,7 @@ class PipelineConfig(Section):
     """Global seed."""
     output_dir: str = "runs/default"
     """Run directory (one folder per stage): a local path, or an fsspec URL (s3://bucket/runs/x, gs://...)
-    that each node syncs with a local staging copy at stage boundaries (pipeline/run_store.py)."""
+    that each node syncs with a local staging copy at stage boundaries (pipeline/run/run_store.py)."""
     staging_dir: str | None = None
     """Local folder for the staging copies of a URL output_dir on each node (default ~/.cache/posttrain/runs)."""
     domains: list[str] = Field(default_factory=lambda: ["math", "code", "logic", "writing"])

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .config import PipelineConfig
-from .errors import ConfigError
-from .paths import resolve_path
-from .run_store import check_output_dir
+from .schema import PipelineConfig
+from ..errors import ConfigError
+from ..paths import resolve_path
+from ..run.run_store import check_output_dir
 
 
 def known_domains() -> list[str]:
@@ -88,7 +88,7 @@ def check_semantics(cfg: PipelineConfig, base_dir: Path) -> None:
 
 
 def _check_mode_experts(cfg: PipelineConfig) -> None:
-    from .templates import MODES
+    from ..rollout.templates import MODES
 
     for mode, gen in cfg.distill.mode_experts.items():
         path = f"distill.mode_experts.{mode}"

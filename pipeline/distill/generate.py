@@ -16,7 +16,7 @@ from typing import Any
 
 from ..config import PipelineConfig
 from ..errors import InputError
-from ..manifest import read_manifest
+from ..run.manifest import read_manifest
 
 
 @dataclass
@@ -112,7 +112,7 @@ def shard_seed(seed: int, shard_id: str) -> int:
 def sample_shard(rollout: Any, shard: Shard, tools: list[Any], n: int) -> list[dict[str, Any]]:
     """``n`` completions per prompt row (tool calls run in the loop for agentic domains). Each
     output row carries the chat ``messages`` it would be trained on."""
-    from ..grpo import rl_prompt
+    from ..train.grpo import rl_prompt
 
     prompts, metas = [], []
     for row in shard.rows:

@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from ..manifest import write_json_atomic
+from ..run.manifest import write_json_atomic
 
 COLUMNS = ("messages", "domain", "mode", "expert", "source_id", "reward", "components", "completion_tokens",
            "config_hash")

@@ -3,7 +3,7 @@
 Both backends take the same inputs (plain prompts or chat messages, a mode, n samples,
 sampling params, logprobs on request) and return the same ``Generation`` objects (text,
 token ids, per-token logprobs, finish reason). The prompt is rendered once by
-``pipeline.templates.render`` so both see identical token ids.
+``pipeline.rollout.templates.render`` so both see identical token ids.
 
     engine = build_engine("/path/to/model", backend="auto")
     gens = engine.generate(["What is 2+3?"], SamplingConfig(n=4, max_tokens=64), mode="thinking")

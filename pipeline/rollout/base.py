@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from ..templates import Messages, render
+from .templates import Messages, render
 
 log = logging.getLogger(__name__)
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .config import PipelineConfig
-from .rollout import RolloutEngine, build_engine
+from ..config import PipelineConfig
+from . import RolloutEngine, build_engine
 
 
 def rollout_engine(cfg: PipelineConfig, model: str, served: bool | None = None, **overrides: Any) -> RolloutEngine:
@@ -21,8 +21,8 @@ def rollout_engine(cfg: PipelineConfig, model: str, served: bool | None = None, 
                                    gpu_memory_utilization=r.gpu_memory_utilization, seed=cfg.seed, **overrides)
     if not (r.vllm_mode == "server" if served is None else served):
         return build_engine(model, **options)
-    from .ray_runtime import init_ray
-    from .rollout.ray_engine import RayEngine
+    from ..run.ray_runtime import init_ray
+    from .ray_engine import RayEngine
 
     init_ray(cfg)
     return RayEngine(model, num_cpus=r.engine_num_cpus, num_gpus=r.engine_num_gpus,

@@ -48,7 +48,7 @@ class RayEngine(RolloutEngine):
         from transformers import AutoTokenizer
 
         if not ray.is_initialized():
-            raise RuntimeError("RayEngine needs a Ray runtime; call pipeline.ray_runtime.init_ray(cfg) first")
+            raise RuntimeError("RayEngine needs a Ray runtime; call pipeline.run.ray_runtime.init_ray(cfg) first")
         self._ray = ray
         self.actor = ray.remote(EngineHost).options(num_cpus=num_cpus, num_gpus=num_gpus).remote(
             str(model_path), backend, options)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from .rollout import RolloutEngine, SamplingConfig
+from . import RolloutEngine, SamplingConfig
 
 PromptFn = Callable[[dict[str, Any]], str]
 

@@ -23,12 +23,12 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-from .config import PipelineConfig
-from .errors import ConfigError
+from ..config import PipelineConfig
+from ..errors import ConfigError
 from .manifest import read_manifest, stage_dir, write_manifest
 from .ray_runtime import init_ray
 from .run_store import RunStore, is_remote
-from .stages import STAGE_MODULES, run_stage_inline, stage_kind
+from ..stages import STAGE_MODULES, run_stage_inline, stage_kind
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +100,7 @@ def execute_stage(cfg: PipelineConfig, run_dir: Path, name: str, config_hash: st
 
 
 def sync_and_execute(cfg: PipelineConfig, store: RunStore, name: str, config_hash: str) -> dict[str, Any]:
-    """``execute_stage`` in ``store.local``; for a remote ``output_dir`` (pipeline/run_store.py) pull the
+    """``execute_stage`` in ``store.local``; for a remote ``output_dir`` (pipeline/run/run_store.py) pull the
     complete upstream stages first (and this stage's ``cache/`` if it has no local folder), push it after."""
     if store.remote:
         store.pull_complete(ORDER[:ORDER.index(stage_kind(name))])

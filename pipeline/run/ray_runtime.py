@@ -11,7 +11,7 @@ import logging
 import os
 import threading
 
-from .config import PipelineConfig
+from ..config import PipelineConfig
 
 log = logging.getLogger(__name__)
 _LOCK = threading.Lock()  # engines started from several threads (distill fan-out) init once

@@ -15,7 +15,7 @@ import json
 from pathlib import Path
 from typing import Any, Callable
 
-from .config import PipelineConfig
+from ..config import PipelineConfig
 from .ray_runtime import init_ray
 
 RESULT = "ray_result.json"

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
-from .errors import ConfigError
+from ..errors import ConfigError
 from .manifest import read_manifest, stage_dir, write_json_atomic
 
 log = logging.getLogger(__name__)

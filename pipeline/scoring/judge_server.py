@@ -304,8 +304,8 @@ def serve_judge(cfg: Any) -> JudgeLease:
     attaching to Ray first when this process has not (``posttrain stage``, scripts)."""
     import ray
 
-    from .models import resolve_model
-    from .ray_runtime import init_ray
+    from ..models import resolve_model
+    from ..run.ray_runtime import init_ray
 
     if not ray.is_initialized():
         init_ray(cfg)

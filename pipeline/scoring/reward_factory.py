@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .config import PipelineConfig
-from .paths import resolve_path
+from ..config import PipelineConfig
+from ..paths import resolve_path
 
 
 def reward_lists(cfg: PipelineConfig, domains: list[str] | None = None) -> dict[str, list[dict[str, Any]]]:
@@ -25,7 +25,7 @@ def _engine_generate(engine: Any, cfg: PipelineConfig):
     import dataclasses
     import json
 
-    from .rollout import SamplingConfig
+    from ..rollout import SamplingConfig
 
     sampling = SamplingConfig(n=1, max_tokens=cfg.judge.max_tokens, temperature=0.0)
 
@@ -52,7 +52,7 @@ def build_judge_backend(cfg: PipelineConfig, engine: Any = None) -> Any:
 
     j = cfg.judge
     if j.backend == "openai" and j.serve:
-        # The judge served from a Ray actor (pipeline/judge_server.py), shared by every router on this judge;
+        # The judge served from a Ray actor (pipeline/scoring/judge_server.py), shared by every router on this judge;
         # router.close() releases this router's lease and the last one stops the server. It is vLLM, so the
         # backend sends the judge's guided-decoding formats as vLLM's structured_outputs.
         from .judge_server import serve_judge
@@ -71,8 +71,8 @@ def build_judge_backend(cfg: PipelineConfig, engine: Any = None) -> Any:
     same_model = engine is not None and j.model == cfg.model
     if same_model:
         return build_backend("callable", generate=_engine_generate(engine, cfg), model=j.model)
-    from .models import resolve_model
-    from .rollout import build_engine
+    from ..models import resolve_model
+    from ..rollout import build_engine
 
     # The judge's own engine is closed with the router (router.close()): an in-process vLLM engine
     # left to the garbage collector tears down vLLM's global state under whichever engine runs then.

@@ -15,8 +15,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from .config import PipelineConfig
-from .errors import InputError
+from ..config import PipelineConfig
+from ..errors import InputError
 
 REQUIRED = ("domain", "completion")
 
@@ -76,7 +76,7 @@ def read_rows(path: str, domains: list[str], skip_bad_rows: bool) -> list[dict[s
 
 def score_file(cfg: PipelineConfig, input_path: str, output_path: str, skip_bad_rows: bool = False,
                batch_size: int = 64) -> int:
-    from .progress import progress_bar
+    from ..run.progress import progress_bar
     from .reward_factory import build_router
 
     all_domains = sorted(set(cfg.domains) | set(cfg.rewards))

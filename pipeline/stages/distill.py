@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from ..config import PipelineConfig
-from ..manifest import stage_dir
+from ..run.manifest import stage_dir
 from . import StageResult, register_stage
 
 log = logging.getLogger(__name__)
@@ -76,8 +76,8 @@ def _generate(cfg: PipelineConfig, todo: list[Any], store: Any, config_hash: str
     workers > 1); scoring and writing a shard are serialised, so the shard manifest has one writer."""
     from rewards.format import Format
 
-    from ..progress import progress_bar
-    from ..reward_factory import build_router
+    from ..run.progress import progress_bar
+    from ..scoring.reward_factory import build_router
     from ..rollout import SamplingConfig
 
     d, r = cfg.distill, cfg.rollout
@@ -109,8 +109,8 @@ def _fan_out(cfg: PipelineConfig, model: str, shards: list[Any], sampling: Any, 
     from experts.base import get_expert
 
     from ..distill.generate import sample_shard, shard_seed
-    from ..engines import rollout_engine
-    from ..rl_rollout import EngineRollout
+    from ..rollout.build import rollout_engine
+    from ..train.rl_rollout import EngineRollout
 
     workers = min(cfg.distill.workers, len(shards))
     queue, qlock = iter(shards), threading.Lock()

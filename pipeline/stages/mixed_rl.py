@@ -10,7 +10,7 @@ domains. Rows of the agentic domains run multi-turn with their tools in the same
 Departure from the paper: TRL has one KL weight, so the stage uses the largest of the mixed
 domains' weights (``mixed.kl_beta`` or the expert spec's ``kl_beta``); set them equal, or 0.
 
-``mixed.num_workers > 1`` trains on Ray Train workers (pipeline/ray_train.py), each with its own
+``mixed.num_workers > 1`` trains on Ray Train workers (pipeline/run/ray_train.py), each with its own
 rollout engine and rewards; rank 0 runs the forgetting guard.
 
 Logs (train_log.jsonl, tensorboard): reward per domain and component (``domain/<d>/...``),
@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from ..config import PipelineConfig
-from ..manifest import read_manifest, stage_dir
+from ..run.manifest import read_manifest, stage_dir
 from . import StageResult, register_stage
 
 log = logging.getLogger(__name__)
@@ -74,10 +74,10 @@ def mixed_job(cfg: PipelineConfig, run_dir: Path, name: str) -> tuple[Any, Any, 
     from experts.base import get_expert
 
     from ..data import load_split
-    from ..engines import rollout_engine
-    from ..forgetting_guard import ForgettingGuard
-    from ..grpo import RLJob, with_modes
-    from ..reward_factory import build_router
+    from ..rollout.build import rollout_engine
+    from ..train.forgetting_guard import ForgettingGuard
+    from ..train.grpo import RLJob, with_modes
+    from ..scoring.reward_factory import build_router
 
     m, r = cfg.mixed, cfg.rollout
     domains = mixed_domains(cfg)
@@ -100,7 +100,7 @@ def mixed_job(cfg: PipelineConfig, run_dir: Path, name: str) -> tuple[Any, Any, 
 
 def train_mixed(spec: dict[str, Any]) -> dict[str, Any]:
     """Build and train; runs in the stage process, or unchanged on every Ray Train worker."""
-    from ..grpo import train_grpo
+    from ..train.grpo import train_grpo
 
     cfg = PipelineConfig.model_validate(spec["cfg"])
     job, router, engine, guard = mixed_job(cfg, Path(spec["run_dir"]), spec["name"])
@@ -118,7 +118,7 @@ def train_mixed(spec: dict[str, Any]) -> dict[str, Any]:
 
 @register_stage("mixed")
 def run_mixed(cfg: PipelineConfig, run_dir: Path, name: str) -> StageResult:
-    from ..ray_train import train
+    from ..run.ray_train import train
 
     out = stage_dir(run_dir, name)
     spec = {"cfg": cfg.model_dump(mode="json"), "run_dir": str(run_dir), "name": name}

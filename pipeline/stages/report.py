@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..config import PipelineConfig
-from ..manifest import stage_dir
+from ..run.manifest import stage_dir
 from . import StageResult, register_stage
 
 

@@ -1,7 +1,7 @@
 """SFT stage ``sft``: fine-tune the base model on the merged distillation data (TRL SFTTrainer).
 
 Input: the distill stage's parquet shards (its manifest's ``outputs.dataset``), mixed by
-``sft.domain_weights`` / ``sft.mode_weights`` (pipeline/sft_data.py) and written to
+``sft.domain_weights`` / ``sft.mode_weights`` (pipeline/train/sft_data.py) and written to
 ``sft/train.parquet`` in TRL's conversational prompt/completion format: prompt = every turn
 before the answer (system + user), completion = the distilled assistant answer. The loss is on
 the completion only (``completion_only_loss``): the SmolLM2 chat template has no
@@ -12,7 +12,7 @@ Output: ``sft/checkpoint`` (full HF model + tokenizer; with LoRA the adapter is 
 checkpoints every ``sft.save_steps`` in ``sft/trainer`` (a rerun after an interruption resumes
 from the last one) and tensorboard logs in ``sft/trainer/runs``.
 
-``sft.num_workers > 1`` runs the same training function on Ray Train workers (pipeline/ray_train.py).
+``sft.num_workers > 1`` runs the same training function on Ray Train workers (pipeline/run/ray_train.py).
 
 Departure from the paper: V3.2 fine-tunes a 671B MoE on its distilled data at scale; here it is
 one SFT pass of a small dense model with optional LoRA.
@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from ..config import PipelineConfig
-from ..manifest import stage_dir
+from ..run.manifest import stage_dir
 from . import StageResult, register_stage
 
 log = logging.getLogger(__name__)
@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 
 @register_stage("sft")
 def run_sft(cfg: PipelineConfig, run_dir: Path, name: str) -> StageResult:
-    from ..sft_data import distill_dataset_dir, group_counts, load_distill, mix_indices, to_prompt_completion
+    from ..train.sft_data import distill_dataset_dir, group_counts, load_distill, mix_indices, to_prompt_completion
 
     out = stage_dir(run_dir, name)
     src = distill_dataset_dir(run_dir)
@@ -48,7 +48,7 @@ def run_sft(cfg: PipelineConfig, run_dir: Path, name: str) -> StageResult:
     spec = train_spec(cfg, data, out)
     log.info("sft: %d rows from %s (%s), %s epochs, lora=%s, workers=%d", len(mixed), src, counts, s.epochs,
              bool(s.lora), s.num_workers)
-    from ..ray_train import train
+    from ..run.ray_train import train
 
     result = train("pipeline.stages.sft:train_sft", spec, s.num_workers, out, name, cfg)
     outputs = {k: result[k] for k in ("checkpoint", "adapter") if result.get(k)}
@@ -95,8 +95,8 @@ def _peft_config(lora: dict[str, Any] | None) -> Any:
 def build_trainer(spec: dict[str, Any], callbacks: Sequence[Any] = ()) -> Any:
     from trl import SFTTrainer
 
-    from ..sft_data import read_parquet
-    from ..train_log import TrainLogCallback
+    from ..train.sft_data import read_parquet
+    from ..train.train_log import TrainLogCallback
 
     out = Path(spec["out_dir"])
     return SFTTrainer(model=spec["model"], args=sft_args(spec), train_dataset=read_parquet(spec["data"]),

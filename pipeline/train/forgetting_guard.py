@@ -13,9 +13,9 @@ from typing import Any
 
 from transformers import TrainerCallback
 
-from .metrics import is_correct
-from .rollout import SamplingConfig
-from .sampling import sample_rows
+from ..scoring.metrics import is_correct
+from ..rollout import SamplingConfig
+from ..rollout.sampling import sample_rows
 
 
 class ForgettingGuard(TrainerCallback):

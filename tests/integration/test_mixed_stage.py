@@ -8,8 +8,8 @@ from collections import Counter
 import pytest
 
 from pipeline.config import parse_config
-from pipeline.manifest import read_manifest
-from pipeline.orchestrator import run_single_stage
+from pipeline.run.manifest import read_manifest
+from pipeline.run.orchestrator import run_single_stage
 from pipeline.stages.mixed_rl import mixture
 
 

@@ -45,8 +45,8 @@ def test_expert_trains_against_a_served_engine(ray_local, tiny_model, tmp_path):
     from safetensors.torch import load_file
 
     from pipeline.config import parse_config
-    from pipeline.manifest import read_manifest
-    from pipeline.orchestrator import run_single_stage
+    from pipeline.run.manifest import read_manifest
+    from pipeline.run.orchestrator import run_single_stage
 
     cfg = parse_config({
         "model": str(tiny_model), "seed": 0, "output_dir": str(tmp_path / "run"), "domains": ["math"],

@@ -23,8 +23,8 @@ def _files(root) -> set[str]:
 
 def test_remote_output_dir_push_resume_and_pull(tiny_model, tmp_path):
     from pipeline.config import load_config
-    from pipeline.orchestrator import run_single_stage
-    from pipeline.run_store import RUN_DIR_TOKEN, staging_path
+    from pipeline.run.orchestrator import run_single_stage
+    from pipeline.run.run_store import RUN_DIR_TOKEN, staging_path
 
     cfg = tmp_path / "tiny.yaml"
     cfg.write_text(yaml.safe_dump({

@@ -24,8 +24,8 @@ import pytest
 import yaml
 
 from pipeline.config import load_config
-from pipeline.manifest import stage_dir, write_manifest
-from pipeline.orchestrator import run_single_stage
+from pipeline.run.manifest import stage_dir, write_manifest
+from pipeline.run.orchestrator import run_single_stage
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "tests" / "artifacts"

@@ -13,8 +13,8 @@ from transformers import TrainerCallback
 
 from pipeline.config import parse_config
 from pipeline.errors import InputError
-from pipeline.manifest import read_manifest
-from pipeline.orchestrator import run_single_stage
+from pipeline.run.manifest import read_manifest
+from pipeline.run.orchestrator import run_single_stage
 
 SMOLLM = Path.home() / ".cache/posttrain/models/smollm2-135m-instruct"
 SYSTEM = {"thinking": "Think inside <think> and </think>.", "non_thinking": "Answer concisely."}
@@ -75,7 +75,7 @@ def _weights(folder) -> dict:
 
 @pytest.mark.parametrize("which", ["tiny", "smollm2"])
 def test_loss_mask_covers_the_assistant_answer_only(which, tiny_model, tmp_path):
-    from pipeline.sft_data import load_distill, to_prompt_completion
+    from pipeline.train.sft_data import load_distill, to_prompt_completion
     from pipeline.stages.sft import build_trainer, train_spec
 
     if which == "smollm2" and not (SMOLLM / "model.safetensors").exists():

@@ -1,7 +1,7 @@
 """bench/proof.py statistics: per-prompt correctness from eval samples, bootstrap CIs, paired
 differences and the issue's three goals, on constructed eval rows with known answers.
 
-    .venv/bin/python -m pytest -q tests/unit/test_bench_proof.py -p no:cacheprovider
+    .venv/bin/python -m pytest -q tests/unit/bench/test_bench_proof.py -p no:cacheprovider
 """
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Difficulty levels of the generated domains (math, logic): each level draws only its kinds of
 problem, the default is unchanged, held-out splits stay disjoint, bad values name the field.
 
-    .venv/bin/python -m pytest -q tests/unit/test_dataset_levels.py -p no:cacheprovider
+    .venv/bin/python -m pytest -q tests/unit/experts/test_dataset_levels.py -p no:cacheprovider
 """
 from __future__ import annotations
 

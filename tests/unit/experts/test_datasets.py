@@ -1,6 +1,6 @@
 """Domain datasets: schema, held-out splits, determinism, gold answers, external sources.
 
-    .venv/bin/python -m pytest -q tests/unit/test_datasets.py -p no:cacheprovider
+    .venv/bin/python -m pytest -q tests/unit/experts/test_datasets.py -p no:cacheprovider
 """
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from experts.datasets.humaneval import problems  # noqa: E402
 from experts.datasets.search import CORPUS, load_corpus, questions  # noqa: E402
 from experts.datasets.writing import prompts as writing_prompts  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = next(p for p in Path(__file__).resolve().parents if (p / "pyproject.toml").is_file())  # repo root at any depth
 DOMAINS = ["math", "code", "logic", "writing", "agentic_code", "agentic_search"]
 
 

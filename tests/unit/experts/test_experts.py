@@ -1,6 +1,6 @@
 """Expert specs: registry, validation, default rewards and layering.
 
-    .venv/bin/python -m pytest -q tests/unit/test_experts.py -p no:cacheprovider
+    .venv/bin/python -m pytest -q tests/unit/experts/test_experts.py -p no:cacheprovider
 """
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import pytest
 from experts.base import CANONICAL_REWARDS, ExpertSpec, get_expert, register_expert, registered_experts
 from experts.datasets import load_rows, registered_datasets
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = next(p for p in Path(__file__).resolve().parents if (p / "pyproject.toml").is_file())  # repo root at any depth
 DOMAINS = ["math", "code", "logic", "writing", "agentic_code", "agentic_search"]
 
 

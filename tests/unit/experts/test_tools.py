@@ -1,6 +1,6 @@
 """Agent tools: BM25 retrieval quality, TRL/transformers JSON schemas, robustness, Python sandbox tool.
 
-    .venv/bin/python -m pytest -q tests/unit/test_tools.py -p no:cacheprovider
+    .venv/bin/python -m pytest -q tests/unit/experts/test_tools.py -p no:cacheprovider
 """
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 
 Every case must exit with status 2, print exactly one stderr line that names the dotted field
 path (configs) or the input line number (JSONL rows), and write nothing: neither the --output
-path nor anything in the working directory. tests/unit/test_config.py covers the same parse
+path nor anything in the working directory. tests/unit/pipeline/config/test_config.py covers the same parse
 errors at the function level; this table covers the commands users run (validate, run, stage,
 eval, rewards score, report). Each case is one CLI process without a model (about a second).
 """

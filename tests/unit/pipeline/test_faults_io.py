@@ -9,7 +9,7 @@ unreachable judge endpoint. Fast: no model is loaded, no engine started.
   reason; the same contracts are also checked on any machine by injecting OSError(ENOSPC). The
   error surfaces (CLI: exit 1, one line with "No space left on device (ENOSPC)" and the file),
   and no temp file or half-written target is left behind; an older manifest stays intact.
-- Unreachable judge: tests/unit/test_judge.py covers the backend; here `posttrain rewards score`
+- Unreachable judge: tests/unit/rewards/test_judge.py covers the backend; here `posttrain rewards score`
   writes rows with status "error" and reward null (not 0 with status ok) after its retries.
 """
 from __future__ import annotations
@@ -31,9 +31,9 @@ import yaml
 
 from pipeline.config import PipelineConfig
 from pipeline.errors import InputError
-from pipeline.manifest import read_manifest, write_json_atomic, write_manifest
+from pipeline.run.manifest import read_manifest, write_json_atomic, write_manifest
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = next(p for p in Path(__file__).resolve().parents if (p / "pyproject.toml").is_file())  # repo root at any depth
 
 
 def _cli(*argv: str, cwd: Path, timeout: int = 120) -> subprocess.CompletedProcess:
@@ -223,7 +223,7 @@ class _FullDiskFile(io.StringIO):
 
 
 def test_injected_enospc_write_json_atomic_keeps_old_manifest(tmp_path, monkeypatch):
-    import pipeline.manifest as manifest
+    import pipeline.run.manifest as manifest
 
     write_manifest(tmp_path, "eval", status="complete", metrics={"a": 1})
     before = (tmp_path / "eval" / "manifest.json").read_bytes()
@@ -241,7 +241,7 @@ def test_injected_enospc_write_json_atomic_keeps_old_manifest(tmp_path, monkeypa
 
 
 def test_injected_enospc_cli_rewards_score_one_line_no_output(tmp_path, monkeypatch, capsys):
-    import pipeline.score_cli as score_cli
+    import pipeline.scoring.score_cli as score_cli
     from pipeline.cli import main
 
     cfg, inp = _score_inputs(tmp_path, n_rows=5, completion_len=100)

@@ -8,7 +8,7 @@ import pytest
 from rewards.constitution import (Constitution, ConstitutionError, constitution_from_dict, criterion_id,
                                   load_constitution, parse_rubric, slug)
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = next(p for p in Path(__file__).resolve().parents if (p / "pyproject.toml").is_file())  # repo root at any depth
 DEFAULT = ROOT / "configs" / "constitutions" / "default.yaml"
 P = [{"id": "helpful", "text": "Be helpful", "weight": 2}, {"id": "honest", "text": "Be honest", "weight": 1}]
 

@@ -16,7 +16,7 @@ from rewards.judge import RubricJudge
 from rewards.judge_backends import BACKENDS, CallableBackend, OpenAIBackend, build_backend, register_backend
 from rewards.judge_prompt import build_messages, parse_scores
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = next(p for p in Path(__file__).resolve().parents if (p / "pyproject.toml").is_file())  # repo root at any depth
 CONST = load_constitution(ROOT / "configs" / "constitutions" / "default.yaml")
 RUBRIC = [{"criterion": "Says Paris", "weight": 3}, {"criterion": "One sentence", "weight": 1}]
 ROW = {"id": "r1", "domain": "writing", "prompt": "Capital of France?", "completion": "Paris.", "rubric": RUBRIC}

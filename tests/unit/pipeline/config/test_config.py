@@ -11,7 +11,7 @@ import yaml
 from pipeline.config import apply_overrides, load_config, parse_config
 from pipeline.errors import ConfigError
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = next(p for p in Path(__file__).resolve().parents if (p / "pyproject.toml").is_file())  # repo root at any depth
 SHIPPED = sorted(p for p in (ROOT / "configs").rglob("*.yaml") if "constitutions" not in p.parts)
 
 

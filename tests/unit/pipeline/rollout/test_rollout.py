@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from pipeline.rollout import SamplingConfig, build_engine
-from pipeline.templates import THINK_OPEN, drop_previous_reasoning, to_messages
+from pipeline.rollout.templates import THINK_OPEN, drop_previous_reasoning, to_messages
 
 PROMPTS = ["What is 2 + 3?", [{"role": "user", "content": "Write a short email to your manager."}], "def add(a, b):"]
 GREEDY = SamplingConfig(n=1, max_tokens=24, temperature=0.0, logprobs=True)

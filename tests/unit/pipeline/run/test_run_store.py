@@ -1,4 +1,4 @@
-"""The run directory as an fsspec URL (pipeline/run_store.py), against a real fsspec filesystem: a
+"""The run directory as an fsspec URL (pipeline/run/run_store.py), against a real fsspec filesystem: a
 ``file://`` URL to a separate temp folder is the "remote", going through the generic fsspec sync
 path (only an output_dir without ``://`` is used as a plain local folder)."""
 from __future__ import annotations
@@ -10,8 +10,8 @@ import pytest
 from pipeline.cli import main
 from pipeline.config import parse_config
 from pipeline.errors import ConfigError
-from pipeline.manifest import read_manifest, stage_dir, write_manifest
-from pipeline.run_store import RUN_DIR_TOKEN, RunStore, check_output_dir, is_remote
+from pipeline.run.manifest import read_manifest, stage_dir, write_manifest
+from pipeline.run.run_store import RUN_DIR_TOKEN, RunStore, check_output_dir, is_remote
 
 
 def _fake_stage(run_dir, name: str, config_hash: str = "h1") -> None:

@@ -10,7 +10,7 @@ import re
 import pytest
 
 from pipeline.config import PipelineConfig
-from pipeline.reward_factory import build_judge_backend
+from pipeline.scoring.reward_factory import build_judge_backend
 from pipeline.rollout import SamplingConfig
 from rewards.constitution import constitution_from_dict
 from rewards.judge import RubricJudge

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import pytest
 
 from pipeline.config import parse_config
-from pipeline.grpo import RLJob, grpo_args, reward_trend, rl_dataset, with_modes
+from pipeline.train.grpo import RLJob, grpo_args, reward_trend, rl_dataset, with_modes
 
 
 def _job(tmp_path: Path, **kw) -> RLJob:
@@ -70,8 +70,8 @@ def _trainer(step: int = 0):
 
 
 def test_rollout_returns_trl_fields(vllm_engine):
-    from pipeline.grpo import rl_prompt
-    from pipeline.rl_rollout import EngineRollout
+    from pipeline.train.grpo import rl_prompt
+    from pipeline.train.rl_rollout import EngineRollout
     from pipeline.rollout import SamplingConfig
 
     think = rl_prompt({"prompt": "What is 2 + 3?", "mode": "thinking"}, [])
@@ -94,8 +94,8 @@ def test_rollout_returns_trl_fields(vllm_engine):
 
 def test_rollout_runs_tool_calls_in_context(vllm_engine):
     """A sampled tool call gets its result appended (masked), then generation continues."""
-    from pipeline.grpo import rl_prompt
-    from pipeline.rl_rollout import EngineRollout, _Track
+    from pipeline.train.grpo import rl_prompt
+    from pipeline.train.rl_rollout import EngineRollout, _Track
     from pipeline.rollout import SamplingConfig
 
     def lookup(query: str) -> str:
@@ -123,7 +123,7 @@ def test_rollout_runs_tool_calls_in_context(vllm_engine):
 
 
 def test_tool_call_errors_never_raise():
-    from pipeline.tool_calls import ToolCall, parse_tool_call, run_tool_call
+    from pipeline.rollout.tool_calls import ToolCall, parse_tool_call, run_tool_call
 
     assert parse_tool_call("no call") is None and parse_tool_call("<tool_call>{bad json</tool_call>") is None
     assert run_tool_call(ToolCall("nope", {}), {}).startswith("error: unknown tool")

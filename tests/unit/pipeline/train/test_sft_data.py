@@ -8,7 +8,7 @@ from collections import Counter
 import pytest
 
 from pipeline.errors import ConfigError, InputError
-from pipeline.sft_data import (distill_dataset_dir, group_counts, load_distill, mix_indices, read_parquet,
+from pipeline.train.sft_data import (distill_dataset_dir, group_counts, load_distill, mix_indices, read_parquet,
                                to_prompt_completion)
 
 DOMAINS = ("math", "logic", "code")
@@ -108,7 +108,7 @@ def test_load_shards_and_split_prompt_completion(tmp_path):
 
 
 def test_dataset_dir_from_manifest(tmp_path):
-    from pipeline.manifest import write_manifest
+    from pipeline.run.manifest import write_manifest
 
     run = tmp_path / "run"
     write_manifest(run, "distill", status="complete", outputs={"dataset": str(tmp_path / "elsewhere")})
