@@ -18,7 +18,8 @@ from . import RolloutEngine, build_engine
 def rollout_engine(cfg: PipelineConfig, model: str, served: bool | None = None, **overrides: Any) -> RolloutEngine:
     r = cfg.rollout
     options: dict[str, Any] = dict(backend=r.backend, max_model_len=r.max_model_len, kv_cache_gb=r.kv_cache_gb,
-                                   gpu_memory_utilization=r.gpu_memory_utilization, seed=cfg.seed, **overrides)
+                                   gpu_memory_utilization=r.gpu_memory_utilization, seed=cfg.seed,
+                                   trust_remote_code=cfg.trust_remote_code, **overrides)
     if not (r.vllm_mode == "server" if served is None else served):
         return build_engine(model, **options)
     from ..run.ray_runtime import init_ray

@@ -60,7 +60,8 @@ class RayEngine(RolloutEngine):
                                f"the cluster may lack the resources it asks for (num_cpus={num_cpus}, num_gpus={num_gpus}): "
                                f"lower rollout.engine_resources or add nodes") from None
         self.backend_name, self.supports_structured = info["name"], info["supports_structured"]
-        super().__init__(model_path, AutoTokenizer.from_pretrained(str(model_path)))
+        remote = {"trust_remote_code": True} if options.get("trust_remote_code") else {}
+        super().__init__(model_path, AutoTokenizer.from_pretrained(str(model_path), **remote))
 
     def _generate_ids(self, prompt_ids: list[list[int]], sampling: SamplingConfig) -> list[list[Sample]]:
         return self._ray.get(self.actor.generate_ids.remote(prompt_ids, sampling))

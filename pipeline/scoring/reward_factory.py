@@ -76,7 +76,8 @@ def build_judge_backend(cfg: PipelineConfig, engine: Any = None) -> Any:
 
     # The judge's own engine is closed with the router (router.close()): an in-process vLLM engine
     # left to the garbage collector tears down vLLM's global state under whichever engine runs then.
-    own = build_engine(str(resolve_model(j.model)), backend=cfg.rollout.backend,
+    own = build_engine(str(resolve_model(j.model, cfg.trust_remote_code)), backend=cfg.rollout.backend,
+                       trust_remote_code=cfg.trust_remote_code,
                        max_model_len=cfg.rollout.max_model_len, kv_cache_gb=cfg.rollout.kv_cache_gb)
     return build_backend("callable", generate=_engine_generate(own, cfg), model=j.model, on_close=own.close)
 
@@ -91,9 +92,21 @@ def build_router(cfg: PipelineConfig, engine: Any = None, domains: list[str] | N
     deps: dict[str, Any] = {}
     if "code_tests" in names:
         s = cfg.sandbox
-        deps["sandbox"] = build_sandbox(s.backend, **({"base_url": s.url} if s.url else {}), timeout_s=s.timeout_s,
-                                        memory_mb=s.memory_mb, workers=s.workers)
+        deps["sandbox"] = build_sandbox(s.backend, **s.build_params())
     if "rubric_judge" in names:
         deps.update(backend=build_judge_backend(cfg, engine), constitution=load_constitution(resolve_path(cfg.judge.constitution)),
                     guard=cfg.judge.guard)
     return RewardRouter(lists, **deps)
+
+
+def expert_tools(cfg: PipelineConfig, domain: str) -> list[Any]:
+    """The domain expert's tools for a rollout, with ``run_python`` bound to the run's sandbox
+    (``cfg.sandbox``: backend, limits, isolation), built here so a missing required sandbox fails now."""
+    from experts.base import get_expert
+    from experts.tools.python_exec import make_run_python, run_python
+
+    spec = get_expert(domain)
+    tools = spec.tool_functions()
+    if not any(t is run_python for t in tools):
+        return tools
+    return spec.tool_functions({"run_python": make_run_python(cfg.sandbox.backend, **cfg.sandbox.build_params())})

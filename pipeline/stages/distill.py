@@ -115,15 +115,21 @@ def _fan_out(cfg: PipelineConfig, model: str, shards: list[Any], sampling: Any, 
     workers = min(cfg.distill.workers, len(shards))
     queue, qlock = iter(shards), threading.Lock()
 
+    from functools import lru_cache
+
+    from ..scoring.reward_factory import expert_tools
+
+    tools_for = lru_cache(maxsize=None)(lambda domain: expert_tools(cfg, domain))  # one sandbox per domain
+
     def work(index: int, engine: Any) -> None:
         while True:
             with qlock:
                 shard = next(queue, None)
             if shard is None:
                 return
-            tools = get_expert(shard.domain).tool_functions()
+            tools = tools_for(shard.domain)
             rollout = EngineRollout(engine, replace(sampling, seed=shard_seed(cfg.seed, shard.id)),
-                                    tools={t.__name__: t for t in tools})
+                                    tools={t.__name__: t for t in tools}, max_tool_calls=cfg.rollout.max_tool_calls)
             finish(shard, sample_shard(rollout, shard, tools, cfg.distill.samples_per_prompt), index)
 
     engines: list[Any] = []

@@ -58,14 +58,16 @@ def expert_job(cfg: PipelineConfig, run_dir: Path, name: str) -> tuple[Any, Any,
     from ..models import resolve_model
     from ..scoring.reward_factory import build_router
 
+    from ..scoring.reward_factory import expert_tools
+
     domain = _domain(name)
     s = expert_settings(cfg, domain)
     rows = with_modes(load_split(cfg, domain, "train"), s["mode"], cfg.seed)
-    model = str(resolve_model(cfg.model))
+    model = str(resolve_model(s.get("init_model") or cfg.model, cfg.trust_remote_code))
     job = RLJob(model=model, rows=rows, out_dir=stage_dir(run_dir, name), steps=s["steps"], group_size=s["group_size"],
                 prompts_per_step=1, learning_rate=s["learning_rate"], max_completion_len=s["max_completion_len"],
-                beta=s["kl_beta"], lora=s["lora"], tools={domain: get_expert(domain).tool_functions()},
-                save_steps=max(1, s["steps"] // 2))
+                beta=s["kl_beta"], lora=s["lora"], tools={domain: expert_tools(cfg, domain)},
+                save_steps=max(1, s["steps"] // 2), resume_from=s.get("resume_from"))
     log.info("expert:%s: %d steps x %d completions, mode=%s, lora=%s, beta=%s", domain, job.steps, job.group_size,
              s["mode"], bool(job.lora), job.beta)
     # the judge must not share the policy engine (its weights change)

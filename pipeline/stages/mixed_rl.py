@@ -36,11 +36,13 @@ log = logging.getLogger(__name__)
 def start_model(cfg: PipelineConfig, run_dir: Path) -> str:
     from ..models import resolve_model
 
+    if cfg.mixed.init_model:
+        return str(resolve_model(cfg.mixed.init_model, cfg.trust_remote_code))
     m = read_manifest(run_dir, "sft")
     if m and m.get("status") == "complete" and m.get("outputs", {}).get("checkpoint"):
         return m["outputs"]["checkpoint"]
     log.warning("mixed: no complete sft stage in %s; starting from the base model %s", run_dir, cfg.model)
-    return str(resolve_model(cfg.model))
+    return str(resolve_model(cfg.model, cfg.trust_remote_code))
 
 
 def mixture(cfg: PipelineConfig, rows_by_domain: dict[str, list[dict[str, Any]]], n: int) -> list[dict[str, Any]]:
@@ -79,6 +81,8 @@ def mixed_job(cfg: PipelineConfig, run_dir: Path, name: str) -> tuple[Any, Any, 
     from ..train.grpo import RLJob, with_modes
     from ..scoring.reward_factory import build_router
 
+    from ..scoring.reward_factory import expert_tools
+
     m, r = cfg.mixed, cfg.rollout
     domains = mixed_domains(cfg)
     rows = mixture(cfg, {d: load_split(cfg, d, "train") for d in domains}, m.steps * m.prompts_per_step)
@@ -91,8 +95,8 @@ def mixed_job(cfg: PipelineConfig, run_dir: Path, name: str) -> tuple[Any, Any, 
     beta = max(m.kl_beta.get(d, get_expert(d).kl_beta) for d in domains)
     job = RLJob(model=model, rows=with_modes(rows, m.mode, cfg.seed), out_dir=out, steps=m.steps, group_size=m.group_size,
                 prompts_per_step=m.prompts_per_step, learning_rate=m.learning_rate, max_completion_len=max_len,
-                beta=beta, lora=m.lora, tools={d: get_expert(d).tool_functions() for d in domains},
-                save_steps=max(1, m.steps // 2), callbacks=[guard])
+                beta=beta, lora=m.lora, tools={d: expert_tools(cfg, d) for d in domains},
+                save_steps=max(1, m.steps // 2), callbacks=[guard], resume_from=m.resume_from)
     log.info("mixed: %d steps over %s (%d prompts x %d completions per step), beta=%s", m.steps, domains,
              m.prompts_per_step, m.group_size, beta)
     return job, router, rollout_engine(cfg, model), guard

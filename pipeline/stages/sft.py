@@ -5,7 +5,13 @@ Input: the distill stage's parquet shards (its manifest's ``outputs.dataset``), 
 ``sft/train.parquet`` in TRL's conversational prompt/completion format: prompt = every turn
 before the answer (system + user), completion = the distilled assistant answer. The loss is on
 the completion only (``completion_only_loss``): the SmolLM2 chat template has no
-``{% generation %}`` markers, so TRL's ``assistant_only_loss`` cannot be used with it.
+``{% generation %}`` markers, so TRL's ``assistant_only_loss`` cannot be used with it. We
+tokenise the rows ourselves (pipeline/train/sft_tokens.py) so that tool outputs inside agentic
+answers (``<tool_response>`` blocks) are masked like the prompt.
+
+Knobs: ``sft.init_model`` (start from any model instead of the run's ``model``), ``sft.packing``
+(TRL best-fit packing), ``sft.resume_from`` (an explicit trainer checkpoint), and ``training.*``
+(dtype, attention kernel, gradient checkpointing; pipeline/train/knobs.py).
 
 Output: ``sft/checkpoint`` (full HF model + tokenizer; with LoRA the adapter is merged when
 ``sft.lora.merge``, else only ``sft/adapter`` is written), ``sft/train_log.jsonl``, TRL
@@ -60,7 +66,9 @@ def train_spec(cfg: PipelineConfig, data: Path, out: Path) -> dict[str, Any]:
     """Everything a training worker needs, as plain JSON (it crosses to Ray Train workers)."""
     from ..models import resolve_model
 
-    return {"model": str(resolve_model(cfg.model)), "data": str(data), "out_dir": str(out), "seed": cfg.seed,
+    return {"model": str(resolve_model(cfg.sft.init_model or cfg.model, cfg.trust_remote_code)), "data": str(data),
+            "out_dir": str(out), "seed": cfg.seed, "training": cfg.training.model_dump(mode="json"),
+            "trust_remote_code": cfg.trust_remote_code,
             "report_to": list(cfg.logging.report_to), "sft": cfg.sft.model_dump(mode="json")}
 
 
@@ -69,17 +77,20 @@ def sft_args(spec: dict[str, Any]) -> Any:
     import torch
     from trl import SFTConfig
 
+    from ..train.knobs import model_init_kwargs, precision_args
+
     s, cuda = spec["sft"], torch.cuda.is_available()
     return SFTConfig(
         output_dir=str(Path(spec["out_dir"]) / "trainer"), num_train_epochs=s["epochs"],
         learning_rate=s["learning_rate"], per_device_train_batch_size=s["batch_size"],
         gradient_accumulation_steps=s["grad_accum"], max_length=s["max_length"],
-        completion_only_loss=True, assistant_only_loss=False, packing=False,
+        completion_only_loss=True, assistant_only_loss=False, packing=s["packing"],
         lr_scheduler_type="linear", warmup_steps=0, logging_steps=1,
         save_strategy="steps", save_steps=s["save_steps"], save_total_limit=2,
         seed=spec["seed"], data_seed=spec["seed"], report_to=spec["report_to"],
-        use_cpu=not cuda, bf16=cuda, model_init_kwargs={"dtype": torch.bfloat16 if cuda else torch.float32},
-        gradient_checkpointing=False, dataloader_num_workers=0, disable_tqdm=True, ddp_find_unused_parameters=False,
+        use_cpu=not cuda, model_init_kwargs=model_init_kwargs(spec["training"], spec["trust_remote_code"], cuda),
+        dataloader_num_workers=0, disable_tqdm=True, ddp_find_unused_parameters=False,
+        **precision_args(spec["training"], cuda),
     )
 
 
@@ -98,8 +109,15 @@ def build_trainer(spec: dict[str, Any], callbacks: Sequence[Any] = ()) -> Any:
     from ..train.sft_data import read_parquet
     from ..train.train_log import TrainLogCallback
 
+    from transformers import AutoTokenizer
+
+    from ..models import load_kwargs
+    from ..train.sft_tokens import tokenize_rows
+
     out = Path(spec["out_dir"])
-    return SFTTrainer(model=spec["model"], args=sft_args(spec), train_dataset=read_parquet(spec["data"]),
+    tok = AutoTokenizer.from_pretrained(spec["model"], **load_kwargs(spec["trust_remote_code"]))
+    return SFTTrainer(model=spec["model"], args=sft_args(spec), processing_class=tok,
+                      train_dataset=tokenize_rows(read_parquet(spec["data"]), tok),
                       peft_config=_peft_config(spec["sft"]["lora"]),
                       callbacks=[TrainLogCallback(out / "train_log.jsonl"), *callbacks])
 
@@ -134,15 +152,15 @@ def loss_metrics(history: list[dict[str, Any]]) -> dict[str, float]:
 
 
 def train_sft(spec: dict[str, Any], callbacks: Sequence[Any] = ()) -> dict[str, Any]:
-    """Train (resuming from the last checkpoint in ``trainer/`` if any) and save on the main process.
+    """Train (resuming from the last checkpoint in ``trainer/`` if any, else from ``sft.resume_from``)
+    and save on the main process.
 
     Runs as is in the stage process and, unchanged, on every Ray Train worker."""
-    from transformers.trainer_utils import get_last_checkpoint
+    from ..train.knobs import resume_checkpoint
 
     out = Path(spec["out_dir"])
     trainer = build_trainer(spec, callbacks)
-    ckpt_dir = Path(trainer.args.output_dir)
-    resume = get_last_checkpoint(str(ckpt_dir)) if ckpt_dir.is_dir() else None
+    resume = resume_checkpoint(spec["sft"].get("resume_from"), Path(trainer.args.output_dir))
     if resume:
         log.info("sft: resuming from %s", resume)
     trainer.train(resume_from_checkpoint=resume)

@@ -54,12 +54,15 @@ class RLJob:
     tools: dict[str, list[Callable[..., str]]] = field(default_factory=dict)  # domain -> tools
     save_steps: int = 10
     callbacks: list[Any] = field(default_factory=list)
+    resume_from: str | None = None  # explicit trainer checkpoint (used when the stage has none of its own)
 
 
 def grpo_args(cfg: PipelineConfig, job: RLJob) -> Any:
     """The TRL GRPOConfig for a job: V3.2 settings from ``cfg.grpo``, sizes from the job."""
     import torch
     from trl import GRPOConfig
+
+    from ..knobs import precision_args
 
     g, r = cfg.grpo, cfg.rollout
     if r.top_p < 1 or r.top_k > 0:
@@ -75,7 +78,8 @@ def grpo_args(cfg: PipelineConfig, job: RLJob) -> Any:
         scale_rewards=g.scale_rewards, epsilon=g.epsilon, epsilon_high=g.epsilon_high, loss_type=g.loss_type,
         lr_scheduler_type="constant", warmup_steps=0, logging_steps=1, save_strategy="steps",
         save_steps=job.save_steps, save_total_limit=1, seed=cfg.seed, report_to=list(cfg.logging.report_to),
-        remove_unused_columns=False, use_cpu=not cuda, bf16=cuda, dataloader_num_workers=0,
+        remove_unused_columns=False, use_cpu=not cuda, dataloader_num_workers=0,
+        **precision_args(cfg.training.model_dump(), cuda),
         log_completions=False, disable_tqdm=False,
     )
 
@@ -129,9 +133,11 @@ def build_trainer(cfg: PipelineConfig, job: RLJob, router: Any, engine: Any) -> 
     r = cfg.rollout
     sampling = SamplingConfig(max_tokens=job.max_completion_len, temperature=r.temperature, top_p=r.top_p, top_k=r.top_k)
     tools = {t.__name__: t for ts in job.tools.values() for t in ts}
-    rollout = EngineRollout(engine, sampling, tools=tools)
+    rollout = EngineRollout(engine, sampling, tools=tools, max_tool_calls=cfg.rollout.max_tool_calls)
     args = grpo_args(cfg, job)
-    args.model_init_kwargs = {"dtype": torch.bfloat16 if args.bf16 else torch.float32}
+    from ..knobs import model_init_kwargs
+
+    args.model_init_kwargs = model_init_kwargs(cfg.training.model_dump(), cfg.trust_remote_code, torch.cuda.is_available())
     trainer = GRPOTrainer(model=job.model, args=args, reward_funcs=router.trl_reward_funcs(), train_dataset=rl_dataset(job),
                           peft_config=_peft_config(job.lora), rollout_func=rollout,
                           callbacks=[*job.callbacks, TrainLogCallback(job.out_dir / "train_log.jsonl")])
@@ -157,11 +163,6 @@ def save_policy(trainer: Any, out: Path) -> Path:
     return final
 
 
-def _last_checkpoint(out: Path) -> str | None:
-    ckpts = sorted((out / "trainer").glob("checkpoint-*"), key=lambda p: int(p.name.split("-")[-1]))
-    return str(ckpts[-1]) if ckpts else None
-
-
 def reward_trend(history: list[dict[str, Any]]) -> dict[str, float]:
     """Mean reward over the first and last third of the logged steps (the proof-of-learning numbers)."""
     rewards = [h["reward"] for h in history if "reward" in h]
@@ -178,7 +179,9 @@ def train_grpo(cfg: PipelineConfig, job: RLJob, router: Any, engine: Any) -> dic
     the main process; under Ray Train every worker runs this with its own engine and router)."""
     job.out_dir.mkdir(parents=True, exist_ok=True)
     trainer = build_trainer(cfg, job, router, engine)
-    resume = _last_checkpoint(job.out_dir)
+    from ..knobs import resume_checkpoint
+
+    resume = resume_checkpoint(job.resume_from, job.out_dir / "trainer")
     if resume:
         log.info("resuming GRPO from %s", resume)
     trainer.train(resume_from_checkpoint=resume)
@@ -187,4 +190,5 @@ def train_grpo(cfg: PipelineConfig, job: RLJob, router: Any, engine: Any) -> dic
     metrics = {**reward_trend(trainer.state.log_history), "global_step": trainer.state.global_step,
                "world_size": trainer.args.world_size,
                **{k: round(v, 3) for k, v in trainer.posttrain_rollout.timings.items()}}
+    metrics["resumed_from"] = resume
     return {"checkpoint": str(ckpt) if ckpt else None, "metrics": metrics}

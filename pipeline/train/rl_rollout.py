@@ -123,11 +123,12 @@ class EngineRollout:
         for prompt, n in groups:
             msgs = [{"role": "user", "content": prompt}] if isinstance(prompt, str) else prompt
             mode = prompt_mode(msgs)
-            text, _ = render(self.tok, msgs, None)
-            pids = self.tok(text, add_special_tokens=False)["input_ids"]
-            prefill = self.tok(PREFILL[mode], add_special_tokens=False)["input_ids"] if PREFILL[mode] else []
             system = next((str(m.get("content") or "") for m in msgs if m.get("role") == "system"), "")
             allowed = advertised_tools(system) & set(self.tools)
+            # a template with its own tool format gets the tools natively (templates.render)
+            text, _ = render(self.tok, msgs, None, tools=[self.tools[t] for t in sorted(allowed)] or None)
+            pids = self.tok(text, add_special_tokens=False)["input_ids"]
+            prefill = self.tok(PREFILL[mode], add_special_tokens=False)["input_ids"] if PREFILL[mode] else []
             for _ in range(n):
                 tr = _Track(pids, tools=allowed)
                 tr.add(prefill, None, sampled=False)
