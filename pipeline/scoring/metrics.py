@@ -36,7 +36,7 @@ from math import comb
 from statistics import mean
 from typing import Any, Callable, Iterable
 
-from ..stats import PerPrompt, bootstrap_ci, estimate, sub_seed, wilson
+from .stats import PerPrompt, bootstrap_ci, estimate, sub_seed, wilson
 
 CORRECTNESS = ("math_correctness", "code_tests", "exact_match")
 HEADLINE_ORDER = ("pass@1", "accuracy", "rubric_judge", "reward_mean")

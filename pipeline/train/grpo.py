@@ -62,7 +62,7 @@ def grpo_args(cfg: PipelineConfig, job: RLJob) -> Any:
     import torch
     from trl import GRPOConfig
 
-    from ..knobs import precision_args
+    from .knobs import precision_args
 
     g, r = cfg.grpo, cfg.rollout
     if r.top_p < 1 or r.top_k > 0:
@@ -135,7 +135,7 @@ def build_trainer(cfg: PipelineConfig, job: RLJob, router: Any, engine: Any) -> 
     tools = {t.__name__: t for ts in job.tools.values() for t in ts}
     rollout = EngineRollout(engine, sampling, tools=tools, max_tool_calls=cfg.rollout.max_tool_calls)
     args = grpo_args(cfg, job)
-    from ..knobs import model_init_kwargs
+    from .knobs import model_init_kwargs
 
     args.model_init_kwargs = model_init_kwargs(cfg.training.model_dump(), cfg.trust_remote_code, torch.cuda.is_available())
     trainer = GRPOTrainer(model=job.model, args=args, reward_funcs=router.trl_reward_funcs(), train_dataset=rl_dataset(job),
@@ -179,7 +179,7 @@ def train_grpo(cfg: PipelineConfig, job: RLJob, router: Any, engine: Any) -> dic
     the main process; under Ray Train every worker runs this with its own engine and router)."""
     job.out_dir.mkdir(parents=True, exist_ok=True)
     trainer = build_trainer(cfg, job, router, engine)
-    from ..knobs import resume_checkpoint
+    from .knobs import resume_checkpoint
 
     resume = resume_checkpoint(job.resume_from, job.out_dir / "trainer")
     if resume:
