@@ -8,6 +8,7 @@
     posttrain rewards list
     posttrain eval --model PATH --config C [--output DIR]   # evaluate one external model
     posttrain report RUN_DIR [RUN_B] [--output DIR]          # HTML/Markdown/JSON report (two runs: compare)
+    posttrain calibrate CONFIG --domain math [--samples 8] [--band 0,1] [--inclusive] [--output KEPT.jsonl]
 
 Errors a user can fix (bad config, bad input rows, missing model) print one line to stderr
 and exit with status 2, writing nothing. A full disk (ENOSPC/EDQUOT) prints one line naming
@@ -126,6 +127,31 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    """Pass rate per training prompt; keeps the prompts in the band (pipeline/train/calibration.py)."""
+    from pydantic import ValidationError
+
+    from .config import CalibrationConfig, load_config
+    from .errors import ConfigError
+    from .train.calibration import calibrate_command
+
+    cfg = load_config(args.config, args.overrides)
+    if args.domain not in cfg.domains and args.domain not in cfg.experts:
+        raise ConfigError("--domain", f"{args.domain!r} is not a domain of this config ({', '.join(cfg.domains)})")
+    base = cfg.experts[args.domain].calibration if args.domain in cfg.experts else None
+    fields = (base or CalibrationConfig()).model_dump()
+    flags = {"samples": args.samples, "inclusive": args.inclusive or None, "max_prompts": args.max_prompts}
+    fields.update({k: v for k, v in flags.items() if v is not None})
+    try:
+        if args.band is not None:
+            fields["band"] = tuple(float(x) for x in args.band.split(","))
+        calib = CalibrationConfig(**fields)
+    except (ValueError, ValidationError) as e:
+        msg = e.errors()[0]["msg"].removeprefix("Value error, ") if isinstance(e, ValidationError) else str(e)
+        raise ConfigError("--band" if args.band else "--samples", f"{msg} (band is lo,hi, e.g. 0.1,0.7)") from None
+    return calibrate_command(cfg, args.domain, calib, args.model, args.output)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="posttrain",
@@ -170,6 +196,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("run_dirs", nargs="+", metavar="RUN_DIR", help="run directory (two to compare)")
     p.add_argument("--output", help="output folder (default: RUN_DIR/report, or RUN_A/report_compare)")
     p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("calibrate", help="measure the model's pass rate per training prompt of a domain and keep "
+                                         "the prompts in a band (difficulty calibration)")
+    _config_args(p)
+    p.add_argument("--domain", required=True, help="domain whose training split is measured, e.g. math")
+    p.add_argument("--samples", type=int, help="completions per prompt (default: the config's or 8)")
+    p.add_argument("--band", help="lo,hi pass-rate band kept (default 0,1: lo < rate < hi)")
+    p.add_argument("--inclusive", action="store_true", help="keep lo <= rate <= hi instead")
+    p.add_argument("--max-prompts", type=int, help="measure only the first N training prompts")
+    p.add_argument("--model", help="model to measure (default: the config's model)")
+    p.add_argument("--output", help="kept rows JSONL (+ .json with every rate); default <output_dir>/calibration/<domain>.jsonl")
+    p.set_defaults(func=cmd_calibrate)
 
     rw = sub.add_parser("rewards", help="reward utilities").add_subparsers(dest="rewards_cmd", required=True, metavar="SUB")
     p = rw.add_parser("score", help="score JSONL rows with the rewards configured for each row's domain")

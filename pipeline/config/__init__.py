@@ -1,13 +1,13 @@
 """Run configuration: typed sections (schema.py), YAML loading with dotted overrides, and the
 cross-field checks that need files or registries (semantics.py)."""
 from .schema import (
-    DataSource, DistillConfig, EvalConfig, ExpertConfig, GRPOSettings, JudgeConfig, JudgeServeResources,
+    CalibrationConfig, DataSource, DistillConfig, DynamicSamplingConfig, EvalConfig, ExpertConfig, GRPOSettings, JudgeConfig, JudgeServeResources,
     LoggingConfig, LoraConfig, MixedConfig, PipelineConfig, RayConfig, Resources, RewardSpec, RolloutConfig,
     SandboxConfig, Section, SFTConfig, apply_overrides, load_config, parse_config,
 )
 
 __all__ = [
-    "DataSource", "DistillConfig", "EvalConfig", "ExpertConfig", "GRPOSettings", "JudgeConfig", "JudgeServeResources",
+    "CalibrationConfig", "DataSource", "DistillConfig", "DynamicSamplingConfig", "EvalConfig", "ExpertConfig", "GRPOSettings", "JudgeConfig", "JudgeServeResources",
     "LoggingConfig", "LoraConfig", "MixedConfig", "PipelineConfig", "RayConfig", "Resources", "RewardSpec",
     "RolloutConfig", "SandboxConfig", "Section", "SFTConfig", "apply_overrides", "load_config", "parse_config",
 ]

@@ -59,9 +59,13 @@ class RolloutConfig(Section):
 class RewardSpec(Section):
     name: str
     """Registered reward name (math_correctness, code_tests, exact_match, length_penalty,
-    language_consistency, format, rubric_judge) or a custom 'module.path:ClassName'."""
-    weight: float = Field(1.0, ge=0)
-    """Weight of this reward in the domain's sum; must be >= 0."""
+    language_consistency, format, rubric_judge, constitution_penalty) or a custom 'module.path:ClassName'."""
+    weight: float | None = None
+    """Weight of this reward in the domain's sum; None = 1.0 (a penalty reward: -0.2). A negative weight
+    subtracts the reward (a penalty); see rewards/router.py."""
+    penalty: float | None = Field(None, ge=0)
+    """λ of a penalty: the reward is subtracted, reward = task - λ·score (e.g. constitution_penalty with
+    0.2, the Constitutional AI setting). Give either this or weight, not both."""
     params: dict[str, Any] = Field(default_factory=dict)
     """Keyword arguments for the reward's constructor."""
 
@@ -134,6 +138,9 @@ class DataSource(Section):
     """Rows in the training split."""
     eval_size: int = Field(16, gt=0)
     """Rows in the held-out eval split."""
+    difficulty: str | int | list[int] | None = None
+    """Difficulty of a built-in generator with levels (math, logic): easy, medium, hard, mixed, a level number
+    or a list of levels (see experts/datasets/math.py, logic.py); None = the generator's default mix."""
 
 
 class LoraConfig(Section):
@@ -186,6 +193,45 @@ class GRPOSettings(Section):
     """Upper clip range (DAPO clip-higher)."""
 
 
+class DynamicSamplingConfig(Section):
+    """DAPO dynamic sampling: drop GRPO groups whose rewards all equal, refill the batch by over-sampling
+    (pipeline/train/dynamic_sampling.py). Logs the share filtered per step and per domain."""
+
+    enabled: bool = True
+    """Drop zero-variance groups and refill; false trains on every sampled group."""
+    max_extra_batches: int = Field(2, ge=0)
+    """Cap on extra generation rounds per optimizer step, each at most one batch (prompts_per_step groups);
+    when it is reached the batch is topped up with dropped groups (they add no gradient)."""
+
+
+class CalibrationConfig(Section):
+    """Difficulty calibration before an expert trains (pipeline/train/calibration.py): the base model's
+    pass rate per training prompt over `samples` completions; only prompts whose rate lies in `band` train."""
+
+    samples: int = Field(8, gt=0)
+    """Completions sampled per prompt to estimate its pass rate."""
+    band: tuple[float, float] = (0.0, 1.0)
+    """[lo, hi] pass-rate band of the prompts kept; with inclusive=false (default) lo < rate < hi."""
+    inclusive: bool = False
+    """false: lo < rate < hi (default 0 < rate < 1: solved sometimes, not always); true: lo <= rate <= hi."""
+    max_prompts: int | None = Field(None, gt=0)
+    """Measure only the first N training prompts (the others are not trained on); None = all of train_size."""
+    temperature: float | None = Field(None, ge=0)
+    """Sampling temperature; None = rollout.temperature (the training temperature)."""
+    min_kept: int = Field(1, gt=0)
+    """Fewer prompts kept than this is an error naming the band (widen it or pick an easier difficulty)."""
+
+    @model_validator(mode="after")
+    def _band_is_ordered(self) -> "CalibrationConfig":
+        lo, hi = self.band
+        if not 0.0 <= lo <= hi <= 1.0:
+            raise ValueError(f"band {list(self.band)} must satisfy 0 <= lo <= hi <= 1")
+        if lo == hi and not self.inclusive:
+            raise ValueError(f"band {list(self.band)} is empty with inclusive=false (lo < rate < hi); widen it "
+                             "or set inclusive: true")
+        return self
+
+
 class ExpertConfig(Section):
     steps: int | None = Field(None, gt=0)
     """Optimizer steps; None = the expert spec's default."""
@@ -201,6 +247,19 @@ class ExpertConfig(Section):
     """Training mode; None = the spec's default."""
     lora: LoraConfig | None = None
     """LoRA adapters; None = full fine-tuning (or the spec's default)."""
+    prompts_per_step: int | None = Field(None, gt=0)
+    """Prompts (GRPO groups of group_size completions) per optimizer step on each training worker; None = the
+    spec's default (1). group_size x prompts_per_step completions are sampled and trained on per step."""
+    gradient_accumulation_steps: int = Field(1, gt=0)
+    """Micro-batches each step's group_size x prompts_per_step completions are split into (memory, not the
+    batch: the step still sees every completion); must divide group_size x prompts_per_step."""
+    dynamic_sampling: DynamicSamplingConfig = Field(default_factory=DynamicSamplingConfig)
+    """DAPO dynamic sampling; on by default for experts (sparse rewards leave many groups without variance)."""
+    calibration: CalibrationConfig | None = None
+    """Difficulty calibration of the training prompts against the starting model; None = off."""
+    length_penalty_weight: float | None = Field(None, ge=0)
+    """Weight of the length_penalty reward for this expert (replaces its weight in the domain's reward list, or
+    adds length_penalty with default params when the list has none; 0 drops it); None = the list as it is."""
     num_workers: int = Field(1, gt=0)
     """Ray Train workers (DDP on gloo/NCCL), each with its own rollout engine; 1 trains in the stage process."""
     init_model: str | None = None
@@ -292,7 +351,11 @@ class MixedConfig(Section):
     group_size: int = Field(4, gt=1)
     """Completions per prompt."""
     prompts_per_step: int = Field(2, gt=0)
-    """Prompts per optimizer step."""
+    """Prompts (groups of group_size completions) per optimizer step on each training worker."""
+    gradient_accumulation_steps: int = Field(1, gt=0)
+    """Micro-batches each step's group_size x prompts_per_step completions are split into; must divide them."""
+    dynamic_sampling: DynamicSamplingConfig = Field(default_factory=lambda: DynamicSamplingConfig(enabled=False))
+    """DAPO dynamic sampling; off by default here (judged domains would be scored twice per kept group)."""
     learning_rate: float = Field(1e-5, gt=0)
     """Learning rate."""
     max_completion_len: int | None = Field(None, gt=0)
@@ -420,8 +483,13 @@ class PipelineConfig(Section):
     @classmethod
     def _weights_not_all_zero(cls, v: dict[str, list[RewardSpec]]) -> dict[str, list[RewardSpec]]:
         for domain, specs in v.items():
-            if not specs or sum(s.weight for s in specs) <= 0:
-                raise ValueError(f"domain {domain!r}: reward weights must not be empty or sum to zero")
+            if not specs or not any(s.penalty is None and (s.weight is None or s.weight > 0) for s in specs):
+                raise ValueError(f"domain {domain!r}: needs at least one reward with a positive weight "
+                                 "(penalties alone have nothing to subtract from)")
+            both = next((i for i, s in enumerate(specs) if s.penalty is not None and s.weight is not None), None)
+            if both is not None:
+                raise ValueError(f"domain {domain!r}: reward {both} gives both weight and penalty; keep one "
+                                 "(penalty: λ is the same as weight: -λ)")
         return v
 
     def resources_for(self, stage_kind: str) -> Resources:

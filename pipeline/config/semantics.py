@@ -10,6 +10,7 @@ from pathlib import Path
 
 from .schema import PipelineConfig
 from ..errors import ConfigError
+from .batching import check_training
 from ..paths import resolve_path
 from ..run.run_store import check_output_dir
 
@@ -85,6 +86,7 @@ def check_semantics(cfg: PipelineConfig, base_dir: Path) -> None:
     _check_files(cfg)
     _check_report_to(cfg)
     _check_start_points(cfg)
+    check_training(cfg)
 
 
 def _check_mode_experts(cfg: PipelineConfig) -> None:

@@ -19,9 +19,16 @@ Models' own templates (:func:`template_traits`, probed once per tokenizer):
 - a template that renders a ``tools`` list gets the tools natively and the text tool list
   (``tool_calls.tools_system_prompt``) is dropped from the system turn, so the model sees the
   tool format it was trained on; calls are still parsed as ``<tool_call>{json}</tool_call>``.
+
+Thinking context (V3.2): :func:`fit_messages`, which every rendering goes through (rollouts and
+engine prompts via :func:`render`, eval generation, SFT tokenisation in train/sft_tokens.py), applies
+:func:`drop_previous_reasoning`: an earlier assistant turn's reasoning is dropped only once a new
+user message follows it; tool calls and tool results stay. Within one RL completion the tool turns
+are appended inside the assistant turn (no new user message), so its reasoning is kept.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -94,7 +101,9 @@ def template_traits(tokenizer: Any) -> TemplateTraits:
 
 
 def fit_messages(messages: Messages, traits: TemplateTraits) -> Messages:
-    """Messages the template accepts: without a system role, system text joins the first user turn."""
+    """Messages the template accepts, with V3.2's thinking context (:func:`drop_previous_reasoning`):
+    without a system role, system text joins the first user turn."""
+    messages = drop_previous_reasoning(messages)
     if traits.system_role or not any(m.get("role") == "system" for m in messages):
         return messages
     system = "\n\n".join(str(m.get("content") or "") for m in messages if m.get("role") == "system")
@@ -135,13 +144,26 @@ def render(tokenizer: Any, prompt: str | Messages, mode: str | None = None,
     return text + prefill, prefill
 
 
+_THINK_BLOCK = re.compile(re.escape(THINK_OPEN) + r".*?" + re.escape(THINK_CLOSE) + r"\s*", re.S)
+
+
+def _without_reasoning(text: str) -> str:
+    """Every <think>...</think> block removed (tool calls and results between them stay); a reasoning
+    start without its <think> (a prefilled turn stored without it) is cut up to its </think>."""
+    text = _THINK_BLOCK.sub("", text)
+    return text.split(THINK_CLOSE, 1)[1].lstrip() if THINK_CLOSE in text else text
+
+
 def drop_previous_reasoning(messages: Messages) -> Messages:
     """V3.2 context management: reasoning from earlier assistant turns is dropped once a new
     *user* message arrives; tool calls and tool results are kept."""
     last_user = max((i for i, m in enumerate(messages) if m["role"] == "user"), default=-1)
     out = []
     for i, m in enumerate(messages):
-        if i < last_user and m["role"] == "assistant" and THINK_CLOSE in str(m.get("content") or ""):
-            m = {**m, "content": str(m["content"]).split(THINK_CLOSE, 1)[1].lstrip()}
+        if i < last_user and m["role"] == "assistant":
+            if THINK_CLOSE in str(m.get("content") or ""):
+                m = {**m, "content": _without_reasoning(str(m["content"]))}
+            if "reasoning_content" in m:  # templates that take reasoning as its own field (Qwen3-style)
+                m = {k: v for k, v in m.items() if k != "reasoning_content"}
         out.append(m)
     return out

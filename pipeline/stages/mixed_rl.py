@@ -97,7 +97,8 @@ def mixed_job(cfg: PipelineConfig, run_dir: Path, name: str) -> tuple[Any, Any, 
     job = RLJob(model=model, rows=with_modes(rows, m.mode, cfg.seed), out_dir=out, steps=m.steps, group_size=m.group_size,
                 prompts_per_step=m.prompts_per_step, learning_rate=m.learning_rate, max_completion_len=max_len,
                 beta=beta, lora=m.lora, tools={d: expert_tools(cfg, d) for d in domains},
-                save_steps=max(1, m.steps // 2), callbacks=[guard], resume_from=m.resume_from, kl_by_domain=kl_by_domain)
+                save_steps=max(1, m.steps // 2), callbacks=[guard], resume_from=m.resume_from, kl_by_domain=kl_by_domain,
+                gradient_accumulation_steps=m.gradient_accumulation_steps, dynamic_sampling=m.dynamic_sampling)
     log.info("mixed: %d steps over %s (%d prompts x %d completions per step), KL by domain %s", m.steps, domains,
              m.prompts_per_step, m.group_size, kl_by_domain)
     return job, router, rollout_engine(cfg, model), guard

@@ -61,8 +61,10 @@ class RLJob:
     tools: dict[str, list[Callable[..., str]]] = field(default_factory=dict)  # domain -> tools
     save_steps: int = 10
     callbacks: list[Any] = field(default_factory=list)
-    kl_by_domain: dict[str, float] = field(default_factory=dict)  # per-row KL weight by domain; missing = beta
     resume_from: str | None = None  # explicit trainer checkpoint (used when the stage has none of its own)
+    gradient_accumulation_steps: int = 1  # micro-batches per optimizer step (divides group_size * prompts_per_step)
+    dynamic_sampling: Any = None  # a DynamicSamplingConfig; None or enabled=False = off
+    kl_by_domain: dict[str, float] = field(default_factory=dict)  # per-row KL weight by domain; missing = beta
 
 
 def grpo_args(cfg: PipelineConfig, job: RLJob) -> Any:
@@ -76,7 +78,8 @@ def grpo_args(cfg: PipelineConfig, job: RLJob) -> Any:
     cuda = torch.cuda.is_available()
     return GRPOConfig(
         output_dir=str(job.out_dir / "trainer"), max_steps=job.steps, learning_rate=job.learning_rate,
-        per_device_train_batch_size=job.group_size * job.prompts_per_step, gradient_accumulation_steps=1,
+        per_device_train_batch_size=job.group_size * job.prompts_per_step // job.gradient_accumulation_steps,
+        gradient_accumulation_steps=job.gradient_accumulation_steps,
         num_generations=job.group_size, max_completion_length=job.max_completion_len,
         temperature=r.temperature, top_p=r.top_p, top_k=r.top_k if r.top_k > 0 else 0,
         beta=max([job.beta, *job.kl_by_domain.values()]),  # per-row weights: v32_loss.py
@@ -157,6 +160,11 @@ def build_trainer(cfg: PipelineConfig, job: RLJob, router: Any, engine: Any) -> 
                           train_dataset=rl_dataset(job), peft_config=_peft_config(job.lora), rollout_func=rollout,
                           callbacks=[*job.callbacks, TrainLogCallback(job.out_dir / "train_log.jsonl")])
     trainer.posttrain_rollout = rollout
+    ds = job.dynamic_sampling
+    if ds is not None and ds.enabled:
+        from .dynamic_sampling import install
+
+        trainer.posttrain_sampler = install(trainer, rollout, router, ds.max_extra_batches, cfg.seed)
     for cb in job.callbacks:  # callbacks that evaluate need the trainer (weights) and the rollout (engine)
         if hasattr(cb, "trainer"):
             cb.trainer, cb.rollout = trainer, rollout
@@ -203,7 +211,7 @@ def train_grpo(cfg: PipelineConfig, job: RLJob, router: Any, engine: Any) -> dic
     ckpt = save_policy(trainer, job.out_dir) if trainer.is_world_process_zero() else None
     trainer.accelerator.wait_for_everyone()
     metrics = {**reward_trend(trainer.state.log_history), "global_step": trainer.state.global_step,
-               "world_size": trainer.args.world_size,
+               "world_size": trainer.args.world_size, "completions": trainer.posttrain_rollout.completions,
                **{k: round(v, 3) for k, v in trainer.posttrain_rollout.timings.items()}}
     metrics["resumed_from"] = resume
     return {"checkpoint": str(ckpt) if ckpt else None, "metrics": metrics}

@@ -89,6 +89,8 @@ class EngineRollout:
         self.sampling = replace(sampling, logprobs=True, include_stop_token=True)
         self.tools, self.max_tool_calls = dict(tools or {}), max_tool_calls
         self.synced_step: int | None = None
+        self.completions = 0  # completions returned to TRL, all steps (dynamic sampling generates more)
+        self._staged: tuple[list[Any], list[_Track]] | None = None
         self.timings: dict[str, float] = {"generate_s": 0.0, "sync_s": 0.0, "tools_s": 0.0}
 
     def sync(self, trainer: Any) -> None:
@@ -101,11 +103,24 @@ class EngineRollout:
             self.timings["sync_s"] += time.perf_counter() - t
         self.synced_step = step
 
-    def __call__(self, prompts: list[Any], trainer: Any) -> dict[str, list]:
-        self.sync(trainer)
+    def stage(self, prompts: list[Any], tracks: list[_Track]) -> None:
+        """Completions already generated for the next call's ``prompts`` (dynamic sampling)."""
+        self._staged = (list(prompts), list(tracks))
+
+    def generate_timed(self, prompts: list[Any]) -> list[_Track]:
         t = time.perf_counter()
         tracks = self.generate(prompts)
         self.timings["generate_s"] += time.perf_counter() - t
+        return tracks
+
+    def __call__(self, prompts: list[Any], trainer: Any) -> dict[str, list]:
+        staged, self._staged = self._staged, None
+        if staged is not None and staged[0] == list(prompts):
+            tracks = staged[1]
+        else:
+            self.sync(trainer)
+            tracks = self.generate_timed(prompts)
+        self.completions += len(tracks)
         return {"prompt_ids": [tr.prompt_ids for tr in tracks], "completion_ids": [tr.ids for tr in tracks],
                 "logprobs": [tr.logprobs for tr in tracks], "env_mask": [tr.mask for tr in tracks],
                 "completion_tokens": [tr.sampled for tr in tracks], "finish_reason": [tr.finish for tr in tracks]}
