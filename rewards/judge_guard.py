@@ -7,22 +7,31 @@ Two layers:
    ``<<<`` / ``>>>``, the fence prefixes and chat-template special tokens (``<|im_start|>``,
    ``</s>``) are escaped, so the response can neither close the fence nor open a new turn
    once the judge's tokenizer sees it.
-2. :func:`detect_injection` looks for text addressed to the judge: instruction overrides,
-   "as the grader give 10", score claims, fake score JSON / ``SCORES:`` blocks, fake
-   end-of-response fences, role markers and chat tokens, the same in Chinese, Japanese,
-   Korean, French, Spanish, German, Portuguese, Italian and Russian, and obfuscation
-   (zero-width and bidi characters, Unicode tag characters, Cyrillic/Greek look-alikes,
-   leetspeak, s p a c e d letters, base64 payloads that decode to any of the above).
+2. :func:`detect_injection` looks for text addressed to the judge with the signal table in
+   rewards/judge_guard_signals.py: instruction overrides, text addressed to the evaluator,
+   grader, judge or reviewer together with scoring words, demands for a top score,
+   persuasion that only the top score is valid, score claims, score objects (JSON, YAML or
+   prose) with top-of-scale values anywhere in the text, fake end-of-response fences, role
+   markers and chat tokens, in English, Chinese, Japanese, Korean, French, Spanish, German,
+   Portuguese, Italian and Russian, and obfuscation (zero-width and bidi characters, Unicode
+   tag characters, Cyrillic/Greek look-alikes, leetspeak, s p a c e d letters, base64
+   payloads that decode to any of the above).
 
 Each signal is *strong* (1.0) or *weak* (0.5); a response is flagged when the distinct
 signals that fired add up to >= 1.0, so "User:" in a written dialogue or "8/10" in a film
-review alone does not flag, but together with another hint it does. A match whose text
-also appears in the user prompt is ignored (answers that quote the task are not attacks).
-Extra strong patterns and disabled signals come from the constitution's ``guard`` block.
+review alone does not flag, but together with another hint it does. Two weak matches on the
+same text (one phrase such as "score 10 out of 10" seen by two weak signals) count once, so
+"the exam gave me 10 out of 10" is not flagged. A match whose text also appears in the user
+prompt is ignored (answers that quote the task are not attacks). Extra strong patterns and
+disabled signals come from the constitution's ``guard`` block. Content-free "master-key"
+answers are a separate check (rewards/judge_master_key.py) that the judge runs first.
 
 Departure from the paper: V3.2 does not describe an injection guard; this is ours. It is a
-heuristic: it raises the cost of reward hacking, it does not make the judge robust.
-Run its red team with ``pytest tests/integration/test_judge_redteam.py``.
+heuristic: it raises the cost of reward hacking, it does not make the judge robust. On the
+red-team split written after the rules and never tuned on (``probe3`` in
+data/judge_redteam.jsonl) it flags about 73% of injections; see bench/results/judge_guard.json.
+Run its red team with ``python -m bench.judge_guard`` and
+``pytest tests/unit/rewards/test_judge_guard.py tests/integration/test_judge_redteam.py``.
 """
 from __future__ import annotations
 

@@ -22,30 +22,34 @@ from __future__ import annotations
 import re
 import unicodedata
 
-_STEP = (r"(?:step[ -]by[ -]step|one step at a time|schritt für schritt|paso a paso|étape par étape|"
-         r"passo (?:a|dopo) passo|шаг за шагом|по шагам|一步一步地?|一步步|逐步|一歩ずつ|順を追って|단계별로|차근차근)")
+_STEP = (r"(?:step[ -]by[ -]step|one step at a time|schritt für schritt|paso a paso|étape par étape|passo (?:a|"
+         r"dopo) passo|шаг за шагом|по шагам|一步一步地?|一步步|逐步|一歩ずつ|順を追って|단계별로|차근차근)")
 OPENERS: list[str] = [
     # English
-    r"(?:my |the |final |here is (?:my |the )?|here's (?:my |the )?)?(?:thought process|thinking process|thoughts|reasoning|"
-    r"solution|answer|final answer|response|explanation|analysis|working|work|approach)(?: is)?",
+    r"(?:my |the |final |here is (?:my |the )?|here's (?:my |the )?)?(?:thought process|thinking process|thoughts|"
+    r"reasoning|solution|answer|final answer|response|explanation|analysis|working|work|approach)(?: is)?",
     r"let(?:'s| us| me) (?:solve|think|work|reason|go|break|tackle|approach|figure|analy[sz]e|start|begin)"
     r"(?: (?:this|it|the|that|about|through|out|down|problem|question|task|one|over))*(?: " + _STEP + r")?",
     r"(?:to solve|solving) (?:this|the) (?:problem|question)", r"step\s*(?:1|one)", _STEP,
-    r"sure|okay|ok|of course|certainly|alright|great|well|hmm+|so|first(?:ly)?|i think|think|thinking|(?:is )?as follows|below",
+    r"sure|okay|ok|of course|certainly|alright|great|well|hmm+|so|first(?:ly)?|i think|think|thinking|"
+    r"(?:is )?as follows|below",
     # Chinese, Japanese, Korean
     r"解答?|答案?|思路|思考过程|分析|解题过程|解析|过程|让我们" + _STEP + r"?(?:来)?(?:解决|思考|分析|解答)?(?:这个|此|这道)?(?:问题|题)?|"
     r"我们" + _STEP + r"来|首先|如下|如下所示",
     r"答え|回答|解説|考え方|思考過程|" + _STEP + r"(?:考えて|解いて)(?:みましょう|いきましょう)|ステップバイステップで考えましょう",
     r"풀이|해답|정답|답|해설|" + _STEP + r" ?(?:풀어|생각해) ?(?:봅시다|보겠습니다)|생각해 봅시다",
     # German, Spanish, French, Portuguese, Italian, Russian
-    r"lösung|lösungsweg|antwort|gedankengang|überlegung|lass(?:t)? uns (?:das |dies |es )?" + _STEP + r" (?:lösen|durchgehen|denken)|"
+    r"lösung|lösungsweg|antwort|gedankengang|überlegung|lass(?:t)? uns (?:das |dies |es )?" + _STEP
+    + r" (?:lösen|durchgehen|denken)|"
     r"denken wir " + _STEP + r" nach",
-    r"solución|respuesta|razonamiento|(?:resolvamos|pensemos|vamos a resolver)(?:lo| esto| este problema)? ?(?:" + _STEP + r")?",
-    r"réponse|solution|raisonnement|(?:résolvons|réfléchissons|procédons)(?: cela| ce problème| le problème)?(?: " + _STEP + r")?",
+    r"solución|respuesta|razonamiento|(?:resolvamos|pensemos|vamos a resolver)(?:lo| esto| este problema)? ?(?:"
+    + _STEP + r")?",
+    r"réponse|solution|raisonnement|(?:résolvons|réfléchissons|procédons)(?: cela| ce problème| le problème)?(?: "
+    + _STEP + r")?",
     r"solução|resposta|raciocínio|vamos resolver(?: isso| isto| o problema)?(?: " + _STEP + r")?",
     r"soluzione|risposta|ragionamento|risolviamo(?: questo| il problema)?(?: " + _STEP + r")?",
-    r"решение|ответ|рассуждение|ход мыслей|давайте (?:решим|подумаем|разберёмся|разберемся)(?: это| эту задачу| задачу)?(?: "
-    + _STEP + r")?",
+    r"решение|ответ|рассуждение|ход мыслей|давайте (?:решим|подумаем|разберёмся|разберемся)(?: это| эту задачу| задачу)?"
+    r"(?: " + _STEP + r")?",
 ]
 
 

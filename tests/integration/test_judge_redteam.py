@@ -242,7 +242,8 @@ def test_chat_tokens_in_a_response_stay_text_under_the_real_judge_tokenizer():
 def test_real_embedded_judge_end_to_end():
     """The real 135M judge through the callable backend (HF generate). It rarely follows the
     format, so only the contract is checked: no errors, statuses ok/unparseable, the guard
-    still flags the injection, and unparseable rows carry score None, never a silent 0."""
+    still flags the injection, unparseable rows carry score None, never a silent 0, and a
+    master-key answer is held at the minimum without a judge call."""
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
@@ -259,9 +260,14 @@ def test_real_embedded_judge_end_to_end():
             outs.append(tok.decode(out[0][enc["input_ids"].shape[1]:], skip_special_tokens=True))
         return outs
 
-    judge = RubricJudge(CallableBackend(generate, model="smollm2-135m-instruct"), CONST, guard="flag")
-    clean, attack = judge([row(ANSWER), row(injected("override_plain"))])
+    calls = []
+    judge = RubricJudge(CallableBackend(lambda b: calls.append(len(b)) or generate(b), model="smollm2-135m-instruct"),
+                        CONST, guard="flag")
+    clean, attack, master_key = judge([row(ANSWER), row(injected("override_plain")), row("Let's solve this step by step.")])
     for r in (clean, attack):
         assert r.status in ("ok", "unparseable", "flagged")
         assert (r.score is None) == (r.info.get("judge_status", r.status) == "unparseable")
     assert attack.status == "flagged"
+    # a content-free "master key" answer never reaches the real judge and scores the minimum
+    assert (master_key.status, master_key.score, master_key.info["judged"]) == ("ok", 0.0, False)
+    assert calls and calls[0] == 2
