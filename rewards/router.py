@@ -16,7 +16,12 @@ has ``is_correctness = True``: True when all that applied scored >= 1.0, False w
 scored less, None when none applied (``length_penalty`` uses it for its verbosity term).
 
 Combination per row: ``reward = sum(weight * score)`` over rewards whose score is not None
-(None when all are None); ``status`` = the worst by ``STATUS_PRIORITY``; ``components``
+(None when all are None). A *penalty* is an entry with a negative weight, or with
+``penalty: λ`` (weight −λ), or a reward class with ``is_penalty = True`` configured with
+neither (λ = 0.2, rewards/constitution_penalty.py); so ``reward = task − λ·violation``. A
+penalty class with a positive weight is an error. Domains with a penalty also get components
+``reward/task`` (the positive-weight sum) and ``reward/penalty`` (the subtracted amount, >= 0);
+``status`` = the worst by ``STATUS_PRIORITY``; ``components``
 keyed by reward name plus sub-components as ``name/sub``; ``info[name]`` = that reward's
 info (with its ``status`` when not ok). A reward that raises (or returns a wrong number of
 results) on a batch is re-run row by row, so only the rows it fails on get status
@@ -108,17 +113,33 @@ def _entry(item: Any, path: str) -> dict[str, Any]:
     item = item.model_dump() if hasattr(item, "model_dump") else item
     if not isinstance(item, Mapping):
         raise ValueError(f"{path}: expected a mapping with name, weight, params")
-    extra = set(item) - {"name", "weight", "params"}
+    extra = set(item) - {"name", "weight", "penalty", "params"}
     if extra:
-        raise ValueError(f"{path}: unknown key(s) {sorted(extra)}; allowed: name, weight, params")
-    name, weight, params = item.get("name"), item.get("weight", 1.0), item.get("params") or {}
+        raise ValueError(f"{path}: unknown key(s) {sorted(extra)}; allowed: name, weight, penalty, params")
+    name, weight, penalty, params = item.get("name"), item.get("weight"), item.get("penalty"), item.get("params") or {}
     if not isinstance(name, str) or not name:
         raise ValueError(f"{path}.name: required, a registered reward name")
-    if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not math.isfinite(weight) or weight < 0:
-        raise ValueError(f"{path}.weight: must be a finite number >= 0, got {weight!r}")
+    for key, value in (("weight", weight), ("penalty", penalty)):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value)):
+            raise ValueError(f"{path}.{key}: must be a finite number, got {value!r}")
+    if penalty is not None and (penalty < 0 or weight is not None):
+        raise ValueError(f"{path}.penalty: give λ >= 0 and no weight (the reward is subtracted: weight = -λ), "
+                         f"got penalty={penalty!r}, weight={weight!r}")
     if not isinstance(params, Mapping):
         raise ValueError(f"{path}.params: must be a mapping of constructor arguments")
-    return {"name": name, "weight": float(weight), "params": dict(params)}
+    weight = -float(penalty) if penalty is not None else (None if weight is None else float(weight))
+    return {"name": name, "weight": weight, "params": dict(params)}
+
+
+def _weight(reward: Any, weight: float | None) -> float:
+    """The entry's signed weight: None -> 1.0, or -DEFAULT_LAMBDA for a penalty reward."""
+    if not getattr(reward, "is_penalty", False):
+        return 1.0 if weight is None else weight
+    if weight is not None and weight > 0:
+        raise ValueError("a penalty reward: give `penalty: <λ>` (subtracted, e.g. 0.2) or a negative weight, not a positive one")
+    from .constitution_penalty import DEFAULT_LAMBDA
+
+    return -DEFAULT_LAMBDA if weight is None else weight
 
 
 def _error(name: str, e: BaseException | str) -> RewardResult:
@@ -189,7 +210,11 @@ class RewardRouter:
                     except (ValueError, KeyError, TypeError) as err:
                         msg = err.args[0] if isinstance(err, KeyError) and err.args else str(err)
                         raise ValueError(f"rewards.{domain}[{i}] ({e['name']}): {msg}") from None
-                self.specs[domain].append(RewardEntry(e["name"], e["weight"], e["params"], built[key]))
+                try:
+                    weight = _weight(built[key], e["weight"])
+                except ValueError as err:
+                    raise ValueError(f"rewards.{domain}[{i}] ({e['name']}): {err}") from None
+                self.specs[domain].append(RewardEntry(e["name"], weight, e["params"], built[key]))
         self._last: _TrlBatch | None = None
         self._lock = threading.Lock()
 
@@ -243,6 +268,10 @@ class RewardRouter:
             components.update({k if k.startswith(e.name + "/") else f"{e.name}/{k}": v for k, v in r.components.items()})
             if r.info or r.status != "ok":
                 info[e.name] = dict(r.info) if r.status == "ok" else {**r.info, "status": r.status}
+        if any(e.weight < 0 for e in entries):  # keep the task and penalty parts apart
+            parts = [(e.weight, res[e.name].score) for e in entries if res[e.name].score is not None]
+            components["reward/task"] = sum(w * v for w, v in parts if w >= 0)
+            components["reward/penalty"] = -sum(w * v for w, v in parts if w < 0)
         status = max((r.status for r in res.values()), key=STATUS_PRIORITY.__getitem__, default="ok")
         clean = {k: v for k, v in row.items() if k != "_correct"}
         return ScoredRow(clean, sum(applied) if applied else None, status, components, info, dict(res))

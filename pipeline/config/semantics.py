@@ -39,7 +39,7 @@ def _check_rewards(cfg: PipelineConfig, domains: list[str]) -> None:
 
 
 def _check_files(cfg: PipelineConfig) -> None:
-    needs_judge = any(s.name == "rubric_judge" for specs in cfg.rewards.values() for s in specs) or "writing" in cfg.domains
+    needs_judge = any(s.name in ("rubric_judge", "constitution_penalty") for specs in cfg.rewards.values() for s in specs) or "writing" in cfg.domains
     if needs_judge:
         path = resolve_path(cfg.judge.constitution)
         if not path.is_file():

@@ -93,7 +93,9 @@ def build_router(cfg: PipelineConfig, engine: Any = None, domains: list[str] | N
     if "code_tests" in names:
         s = cfg.sandbox
         deps["sandbox"] = build_sandbox(s.backend, **s.build_params())
-    if "rubric_judge" in names:
+    from rewards.constitution_penalty import JUDGE_REWARDS
+
+    if names & set(JUDGE_REWARDS):
         deps.update(backend=build_judge_backend(cfg, engine), constitution=load_constitution(resolve_path(cfg.judge.constitution)),
                     guard=cfg.judge.guard)
     return RewardRouter(lists, **deps)

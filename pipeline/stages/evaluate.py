@@ -100,7 +100,7 @@ def eval_config_hash(cfg: PipelineConfig) -> str:
 def uses_judge(cfg: PipelineConfig) -> bool:
     from ..scoring.reward_factory import reward_lists
 
-    return any(e["name"] == "rubric_judge" for entries in reward_lists(cfg).values() for e in entries)
+    return any(e["name"] in ("rubric_judge", "constitution_penalty") for entries in reward_lists(cfg).values() for e in entries)
 
 
 def judge_identity(cfg: PipelineConfig) -> dict[str, Any] | None:

@@ -218,7 +218,9 @@ def test_accepts_pydantic_entries_and_mappings():
 
 
 @pytest.mark.parametrize("config,match", [
-    ({"math": [{"name": "test_router_exact", "weight": -1}]}, r"rewards\.math\[0\]\.weight: must be a finite number >= 0"),
+    ({"math": [{"name": "test_router_exact", "weight": float("nan")}]}, r"rewards\.math\[0\]\.weight: must be a finite number"),
+    ({"math": [{"name": "test_router_exact", "penalty": -1}]}, r"rewards\.math\[0\]\.penalty: give λ >= 0"),
+    ({"math": [{"name": "test_router_exact", "penalty": 1, "weight": 1}]}, r"rewards\.math\[0\]\.penalty: .*no weight"),
     ({"math": [{"name": "test_router_exact"}, {"name": "test_router_exact"}]}, "appears twice"),
     ({"math": [{"name": "test_router_exact", "scale": 2}]}, r"rewards\.math\[0\]: unknown key\(s\) \['scale'\]"),
     ({"math": [{"weight": 1}]}, r"rewards\.math\[0\]\.name: required"),
