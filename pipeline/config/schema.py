@@ -268,6 +268,20 @@ class ExpertConfig(Section):
     """A trainer checkpoint folder (…/trainer/checkpoint-N) to resume from when the stage has none of its own."""
 
 
+class DistillRevision(Section):
+    """Self-critique revision of rejected distillation samples (pipeline/distill/revise.py)."""
+
+    enabled: bool = False
+    """Send rejected samples of prompts that kept too few back to their generator to critique and revise;
+    a revision is re-scored and kept only if it passes the same filters."""
+    max_per_prompt: int = Field(1, gt=0)
+    """Revisions attempted per prompt and mode (best-quality rejected samples first)."""
+    filter_principle: str = "helpful"
+    """Principle id (or text) given to the critic for a sample that failed a filter without violating a principle."""
+    max_tokens: int | None = Field(None, gt=0)
+    """Max new tokens for critique + revision; None = twice the distillation max_tokens."""
+
+
 class DistillConfig(Section):
     """Distillation data generation (stage `distill`): experts write answers, rewards filter them."""
 
@@ -299,6 +313,11 @@ class DistillConfig(Section):
     """Sampling temperature for distillation."""
     max_tokens: int | None = Field(None, gt=0)
     """Max new tokens; None = rollout.max_tokens."""
+    max_violation: float | None = Field(None, ge=0, le=1)
+    """Reject a sample whose constitution_penalty score (weighted principle violation, when the domain uses
+    that reward) is above this (reason violation:<principle>); None = no such filter."""
+    revision: DistillRevision = Field(default_factory=DistillRevision)
+    """Self-critique revision of rejected samples (off by default)."""
 
     @model_validator(mode="after")
     def _keep_le_samples(self) -> "DistillConfig":

@@ -12,9 +12,11 @@ def _pct(values: list[int], q: float) -> int:
 
 
 def summarise(shards: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """Per ``domain/mode``: generated, kept, acceptance rate, rejection reasons, kept lengths."""
+    """Per ``domain/mode``: generated, kept, acceptance rate, rejection reasons, kept lengths, and the
+    self-critique counts: originals kept, revisions attempted and kept (pipeline/distill/revise.py)."""
     groups: dict[str, dict[str, Any]] = defaultdict(lambda: {"generated": 0, "kept": 0, "reasons": Counter(), "lengths": [],
-                                                             "experts": set()})
+                                                             "experts": set(), "originals": 0, "attempted": 0,
+                                                             "revised": 0, "principles": Counter()})
     for rec in shards.values():
         g = groups[f"{rec['domain']}/{rec['mode']}"]
         g["generated"] += rec["generated"]
@@ -22,6 +24,11 @@ def summarise(shards: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
         g["reasons"].update(rec["rejected"])
         g["lengths"] += rec["lengths"]
         g["experts"].add(rec["expert"])
+        revs = rec.get("revisions") or {}
+        g["originals"] += rec.get("originals", rec["rows"])
+        g["attempted"] += revs.get("attempted", 0)
+        g["revised"] += revs.get("kept", 0)
+        g["principles"].update(revs.get("principles") or {})
     out = {}
     for key in sorted(groups):
         g = groups[key]
@@ -29,15 +36,31 @@ def summarise(shards: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
                     "acceptance": round(g["kept"] / g["generated"], 4) if g["generated"] else 0.0,
                     "rejected": dict(g["reasons"]), "experts": sorted(g["experts"]),
                     "length_mean": round(mean(g["lengths"]), 1) if g["lengths"] else 0.0,
-                    "length_p50": _pct(g["lengths"], 0.5), "length_p90": _pct(g["lengths"], 0.9)}
+                    "length_p50": _pct(g["lengths"], 0.5), "length_p90": _pct(g["lengths"], 0.9),
+                    "originals": g["originals"], "revisions_attempted": g["attempted"], "revisions_kept": g["revised"],
+                    "revision_principles": dict(g["principles"])}
     return out
+
+
+def _revision_lines(summary: dict[str, dict[str, Any]]) -> list[str]:
+    """The self-critique table: originals kept, revisions attempted and kept, principles that triggered them."""
+    if not any(s.get("revisions_attempted") for s in summary.values()):
+        return []
+    lines = ["## Self-critique revision", "",
+             "Rows with `revised: true` were rejected, critiqued and rewritten by their generator, then passed the "
+             "filters again; `revision_principle` names the principle given to the critic.", "",
+             "| domain/mode | originals kept | revisions attempted | revisions kept | principles |", "|---|---|---|---|---|"]
+    for key, s in summary.items():
+        principles = ", ".join(f"{k} {v}" for k, v in sorted(s["revision_principles"].items())) or "-"
+        lines.append(f"| {key} | {s['originals']} | {s['revisions_attempted']} | {s['revisions_kept']} | {principles} |")
+    return lines + [""]
 
 
 def render_card(summary: dict[str, dict[str, Any]], config: dict[str, Any], config_hash: str) -> str:
     lines = ["# posttrain distillation data", "",
              "Chat `messages` (system + user + assistant) written by the experts and kept by rejection sampling.",
              "Columns: messages, domain, mode, expert, source_id, reward, components (JSON), completion_tokens, "
-             "config_hash.", "", f"Generation config hash: `{config_hash}`", "",
+             "config_hash, revised, revision_principle.", "", f"Generation config hash: `{config_hash}`", "",
              "| domain/mode | generator | generated | kept | acceptance | len mean | len p50 | len p90 | rejected |",
              "|---|---|---|---|---|---|---|---|---|"]
     for key, s in summary.items():
@@ -46,7 +69,9 @@ def render_card(summary: dict[str, dict[str, Any]], config: dict[str, Any], conf
                      f"{s['length_mean']} | {s['length_p50']} | {s['length_p90']} | {rejected} |")
     total_gen = sum(s["generated"] for s in summary.values())
     total_kept = sum(s["kept"] for s in summary.values())
-    lines += ["", f"Total: {total_kept} kept of {total_gen} generated.", "", "## Settings", "", "```json"]
+    lines += ["", f"Total: {total_kept} kept of {total_gen} generated.", ""]
+    lines += _revision_lines(summary)
+    lines += ["## Settings", "", "```json"]
     import json
 
     lines += [json.dumps(config, indent=2, sort_keys=True), "```", ""]

@@ -9,6 +9,8 @@ A scored row is the reward router's output row: the prompt row plus ``completion
 - ``status:<s>``: a reward could not score it (unparseable answer, sandbox error, ...);
 - ``malformed_thinking``: thinking mode without exactly one non-empty ``<think>`` block and an
   answer after it (the ``format`` reward's rule); think tags in non-thinking mode;
+- ``violation:<principle>``: with ``max_violation`` set, the ``constitution_penalty`` score is
+  above it (the principle named is the most violated one, see pipeline/distill/revise.py);
 - ``mixed_language``: language consistency below the threshold;
 - ``low_reward``: the quality score is below ``min_reward``. The quality score is the minimum
   of the correctness components (math_correctness, code_tests, exact_match); for domains
@@ -24,6 +26,7 @@ from typing import Any
 
 CORRECTNESS = ("math_correctness", "code_tests", "exact_match")
 JUDGE = "rubric_judge"
+PENALTY = "constitution_penalty"
 SHINGLE = 5
 
 
@@ -37,13 +40,19 @@ def quality(row: dict[str, Any]) -> float | None:
     return row.get("reward")
 
 
-def reject_reason(row: dict[str, Any], min_reward: float, min_language: float) -> str | None:
+def reject_reason(row: dict[str, Any], min_reward: float, min_language: float,
+                  max_violation: float | None = None) -> str | None:
     if row.get("finish_reason") == "length":
         return "truncated"
     if row.get("status", "ok") != "ok":
         return f"status:{row['status']}"
     if row.get("format_ok") is False:
         return "malformed_thinking"
+    violation = (row.get("components") or {}).get(PENALTY)
+    if max_violation is not None and violation is not None and violation > max_violation:
+        comps = row["components"]
+        worst = max((k for k in comps if k.startswith(PENALTY + "/")), key=lambda k: comps[k] or 0, default=PENALTY)
+        return f"violation:{worst.split('/', 1)[-1]}"
     lang = (row.get("components") or {}).get("language_consistency")
     if lang is not None and lang < min_language:
         return "mixed_language"

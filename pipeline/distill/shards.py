@@ -16,7 +16,9 @@ from typing import Any
 from ..run.manifest import write_json_atomic
 
 COLUMNS = ("messages", "domain", "mode", "expert", "source_id", "reward", "components", "completion_tokens",
-           "config_hash")
+           "config_hash", "revised", "revision_principle")
+OPTIONAL = {"revised": False, "revision_principle": ""}
+"""Columns a row may omit (an original sample, not a self-critique revision)."""
 
 
 class ShardStore:
@@ -38,7 +40,7 @@ class ShardStore:
             path = self.data / f"{shard_id}.parquet"
             tmp = path.with_name(f".{path.name}.tmp")
             try:
-                pq.write_table(pa.Table.from_pylist([{c: r[c] for c in COLUMNS} for r in rows]), tmp)
+                pq.write_table(pa.Table.from_pylist([{c: r[c] if c in r or c not in OPTIONAL else OPTIONAL[c] for c in COLUMNS} for r in rows]), tmp)
                 with open(tmp, "rb") as f:
                     os.fsync(f.fileno())
                 tmp.replace(path)

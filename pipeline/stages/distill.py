@@ -47,7 +47,7 @@ def filter_shard(cfg: PipelineConfig, scored: list[dict[str, Any]], fmt: Any) ->
     rejected: dict[str, int] = {}
     accepted: dict[Any, list[dict[str, Any]]] = {}
     for row in scored:
-        why = reject_reason(row, d.min_reward, d.min_language_consistency)
+        why = reject_reason(row, d.min_reward, d.min_language_consistency, d.max_violation)
         if why:
             rejected[why] = rejected.get(why, 0) + 1
         else:
@@ -67,7 +67,41 @@ def _output_row(row: dict[str, Any], shard: Any, config_hash: str) -> dict[str, 
     return {"messages": row["messages"], "domain": shard.domain, "mode": shard.mode, "expert": shard.generator,
             "source_id": str(row["id"]), "reward": float(row.get("reward") or 0.0),
             "components": json.dumps(row.get("components") or {}, sort_keys=True),
-            "completion_tokens": int(row["completion_tokens"]), "config_hash": config_hash}
+            "completion_tokens": int(row["completion_tokens"]), "config_hash": config_hash,
+            "revised": bool(row.get("revised")), "revision_principle": str(row.get("revision_principle") or "")}
+
+
+def _revise(cfg: PipelineConfig, scored: list[dict[str, Any]], kept: list[dict[str, Any]], engine: Any, router: Any,
+            fmt: Any, principles: dict[str, str]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Self-critique revision of a shard's rejected samples with its own generator engine (pipeline/distill/revise.py)."""
+    from ..distill.revise import revise_shard
+    from ..rollout import SamplingConfig
+
+    d = cfg.distill
+    limit = d.revision.max_tokens or 2 * (d.max_tokens or cfg.rollout.max_tokens)
+    sampling = SamplingConfig(max_tokens=limit, temperature=d.temperature, top_p=cfg.rollout.top_p,
+                              seed=cfg.seed, top_k=cfg.rollout.top_k)
+
+    def critic(batch: list[list[dict[str, str]]]) -> list[tuple[str, str]]:
+        return [(g.samples[0].text, g.samples[0].finish_reason) for g in engine.generate(batch, sampling)]
+
+    def rescore(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        out = router.score_rows(rows)
+        for row, res in zip(out, fmt(out)):
+            row["format_ok"] = res.score == 1.0
+        return out
+
+    tok = engine.tokenizer
+    return revise_shard(scored, kept, d, critic, rescore, principles,
+                        lambda text: len(tok(text, add_special_tokens=False)["input_ids"]))
+
+
+def _principles(cfg: PipelineConfig) -> dict[str, str]:
+    from rewards.constitution import load_constitution
+
+    from ..paths import resolve_path
+
+    return {p.id: p.text for p in load_constitution(resolve_path(cfg.judge.constitution)).principles}
 
 
 def _generate(cfg: PipelineConfig, todo: list[Any], store: Any, config_hash: str) -> None:
@@ -85,16 +119,21 @@ def _generate(cfg: PipelineConfig, todo: list[Any], store: Any, config_hash: str
                               top_k=r.top_k)
     router = build_router(cfg, domains=sorted({s.domain for s in todo}))
     fmt, lock = Format(), threading.Lock()
+    principles = _principles(cfg) if d.revision.enabled else {}
     try:
         with progress_bar(sum(len(s.rows) for s in todo), "distill prompts") as advance:
-            def finish(shard: Any, samples: list[dict[str, Any]], engine: int) -> None:
+            def finish(shard: Any, samples: list[dict[str, Any]], engine: int, handle: Any) -> None:
                 with lock:
                     scored = router.score_rows(samples)
                     kept, rejected = filter_shard(cfg, scored, fmt)
+                    extra: dict[str, Any] = {"originals": len(kept)}
+                    if d.revision.enabled:
+                        revised, extra["revisions"] = _revise(cfg, scored, kept, handle, router, fmt, principles)
+                        kept += revised
                     store.write(shard.id, [_output_row(x, shard, config_hash) for x in kept],
                                 {"domain": shard.domain, "mode": shard.mode, "expert": shard.generator,
                                  "generated": len(scored), "rejected": rejected, "engine": engine,
-                                 "lengths": [int(x["completion_tokens"]) for x in kept]})
+                                 "lengths": [int(x["completion_tokens"]) for x in kept], **extra})
                     advance(len(shard.rows))
 
             for model, group in groupby(sorted(todo, key=lambda s: s.model), key=lambda s: s.model):
@@ -130,7 +169,7 @@ def _fan_out(cfg: PipelineConfig, model: str, shards: list[Any], sampling: Any, 
             tools = tools_for(shard.domain)
             rollout = EngineRollout(engine, replace(sampling, seed=shard_seed(cfg.seed, shard.id)),
                                     tools={t.__name__: t for t in tools}, max_tool_calls=cfg.rollout.max_tool_calls)
-            finish(shard, sample_shard(rollout, shard, tools, cfg.distill.samples_per_prompt), index)
+            finish(shard, sample_shard(rollout, shard, tools, cfg.distill.samples_per_prompt), index, engine)
 
     engines: list[Any] = []
     try:
