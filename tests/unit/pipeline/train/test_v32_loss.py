@@ -208,3 +208,13 @@ def test_engine_logprobs_match_the_truncated_trainer_distribution(tiny_model, vl
     mean = {k: sum(v) / len(v) for k, v in gaps.items()}
     print("mean |logp_trainer - logp_engine| at top_p=0.7:", mean)
     assert mean["masked"] < 1e-3 < mean["full"]
+
+
+@pytest.mark.parametrize("path", sorted((Path(__file__).resolve().parents[4] / "configs").glob("*.yaml")),
+                         ids=lambda p: p.name)
+def test_shipped_configs_turn_the_v32_stabilisers_on(path):
+    from pipeline.config import load_config
+
+    g = load_config(path).grpo
+    assert g.unbiased_kl and g.off_policy_mask_threshold == 0.5 and g.keep_sampling_mask
+    assert (g.rollout_correction.mode, g.rollout_correction.cap) == ("tis", 2.0)
