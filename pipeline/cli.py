@@ -18,13 +18,13 @@ from __future__ import annotations
 
 import argparse
 import errno
-import logging
 import os
 import sys
 from typing import Callable
 
 EXIT_USER_ERROR = 2
 EXIT_ENVIRONMENT_ERROR = 1  # the machine, not the input: a full disk or quota
+ENGINE_COMMANDS = ("run", "stage", "eval")  # commands that start vLLM engines (and so want the preload)
 
 
 def _config_args(p: argparse.ArgumentParser) -> None:
@@ -158,7 +158,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="DeepSeek-V3.2-style post-training: specialist GRPO experts -> distillation -> SFT -> "
                     "mixed GRPO -> eval report. Configs are YAML (configs/); every key can be overridden "
                     "on the command line as dotted.key=value.")
-    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="debug logging, and every engine's own output on the console (else in <stage>/stage.log)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("run", help="run the whole pipeline DAG (resumes from manifests in the run directory)")
@@ -228,8 +229,13 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     if extra:
         args.overrides = list(args.overrides) + extra
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s", datefmt="%H:%M:%S")
+    from .run.stage_log import configure_logging
+
+    if argv is None and args.command in ENGINE_COMMANDS:
+        from .run.preload import ensure_preload
+
+        ensure_preload()  # re-execs once with libtcmalloc/libiomp5 in LD_PRELOAD where setup installed them
+    configure_logging(args.verbose)
     from .errors import USER_ERRORS
 
     func: Callable[[argparse.Namespace], int] = args.func

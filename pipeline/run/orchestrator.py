@@ -10,6 +10,11 @@ stage and its downstream.
 
 Ray: attaches to ``cfg.ray.address`` or ``$RAY_ADDRESS`` when set (e.g. under
 ``ray job submit``), otherwise starts an embedded local runtime bound to 127.0.0.1.
+
+Console (pipeline/run/stage_log.py, progress.py): each stage's process sends its own and its
+engines' output to ``<run_dir>/<stage>/stage.log`` and its progress to ``progress.json``; the
+driver draws one bar per running stage, prints one line per finished stage, then the eval
+table and the path of ``report/index.html``. ``--verbose`` leaves every output on the console.
 """
 from __future__ import annotations
 
@@ -66,13 +71,17 @@ def stage_hashes(cfg: PipelineConfig, names: list[str]) -> dict[str, str]:
     return hashes
 
 
+KEPT_FILES = ("stage.log", "progress.json")  # open in the stage process while it clears its folder
+
+
 def _clear_stage_dir(path: Path) -> None:
-    """Empty a stage folder for a clean rerun, keeping its content-addressed ``cache/`` (eval)."""
+    """Empty a stage folder for a clean rerun, keeping its content-addressed ``cache/`` (eval) and the
+    log and progress files the running stage already writes to."""
     for child in path.iterdir() if path.is_dir() else []:
         if child.is_dir():
             if child.name != "cache":
                 shutil.rmtree(child, ignore_errors=True)
-        else:
+        elif child.name not in KEPT_FILES:
             child.unlink(missing_ok=True)
 
 
@@ -110,12 +119,28 @@ def sync_and_execute(cfg: PipelineConfig, store: RunStore, name: str, config_has
     return m
 
 
-def _stage_task(cfg_json: dict[str, Any], run_dir: str, name: str, config_hash: str) -> dict[str, Any]:
+def logged_execute(cfg: PipelineConfig, store: RunStore, name: str, config_hash: str) -> dict[str, Any]:
+    """``sync_and_execute`` with this process's output in the stage's ``stage.log`` and its progress in
+    ``progress.json`` (pipeline/run/stage_log.py)."""
+    from .progress import progress_file
+    from .stage_log import stage_output
+
+    folder = stage_dir(store.local, name)
+    with stage_output(folder) as log_path, progress_file(folder / "progress.json"):
+        log.info("stage %s: starting (log %s)", name, log_path)
+        return sync_and_execute(cfg, store, name, config_hash)
+
+
+def _stage_task(cfg_json: dict[str, Any], run_dir: str, name: str, config_hash: str,
+                verbose: bool = False) -> dict[str, Any]:
+    from .stage_log import set_verbose
+
+    set_verbose(verbose)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     cfg = PipelineConfig.model_validate(cfg_json)
     # A remote run's staging folder is this node's own (RunStore.for_config), not the driver's run_dir.
     store = RunStore.for_config(cfg) if is_remote(cfg.output_dir) else RunStore(Path(run_dir))
-    return sync_and_execute(cfg, store, name, config_hash)
+    return logged_execute(cfg, store, name, config_hash)
 
 
 def _remote(cfg: PipelineConfig, name: str):
@@ -155,17 +180,61 @@ def run_pipeline(cfg: PipelineConfig, from_stage: str | None = None) -> int:
     run_dir.mkdir(parents=True, exist_ok=True)
     (run_dir / "config.json").write_text(cfg.model_dump_json(indent=2))
     store.push_file("config.json")
+    from rich.console import Console
+
+    from .progress import StageBars
+    from .stage_log import log_to_file, verbose
+
+    log_to_file(run_dir / "run.log")
     init_ray(cfg)
     cfg_json = cfg.model_dump(mode="json")
-    for wave in _waves(names):
-        todo = [n for n in wave if n in forced or not store.is_complete(n, hashes[n])]
-        for n in set(wave) - set(todo):
-            log.info("stage %s: complete with matching config hash, skipping", n)
-        refs = [_remote(cfg, n).remote(cfg_json, str(run_dir), n, hashes[n]) for n in todo]
-        for n, m in zip(todo, ray.get(refs)):
-            log.info("stage %s: complete in %.1fs", n, m.get("duration_s", 0))
+    console = Console(highlight=False)
+    with StageBars(console) as bars:
+        for wave in _waves(names):
+            todo = [n for n in wave if n in forced or not store.is_complete(n, hashes[n])]
+            for n in [n for n in wave if n not in todo]:
+                console.print(f"{n}: complete with matching config hash, skipping", soft_wrap=True)
+            refs = {}
+            for n in todo:
+                bars.add(n, stage_dir(run_dir, n) / "progress.json")
+                refs[_remote(cfg, n).remote(cfg_json, str(run_dir), n, hashes[n], verbose())] = n
+            _wait_wave(ray, refs, bars, run_dir)
     log.info("run complete: %s", store.where)
+    _print_end(console, run_dir, store.where)
     return 0
+
+
+def _wait_wave(ray: Any, refs: dict[Any, str], bars: Any, run_dir: Path) -> None:
+    """Wait for one wave's stage tasks, updating the bars and printing each stage's line as it ends."""
+    from .progress import stage_summary
+
+    pending = list(refs)
+    while pending:
+        ready, pending = ray.wait(pending, num_returns=1, timeout=0.5)
+        bars.poll()
+        for ref in ready:
+            name = refs[ref]
+            log_path = stage_dir(run_dir, name) / "stage.log"
+            try:
+                m = ray.get(ref)
+            except Exception:
+                bars.finish(name, f"{name}: failed (log: {log_path})")
+                raise
+            log.info("stage %s: complete in %.1fs", name, m.get("duration_s", 0))
+            bars.finish(name, stage_summary(name, m, log_path))
+
+
+def _print_end(console: Any, run_dir: Path, where: str, tables: tuple[str, ...] = ("report", "eval")) -> None:
+    """The eval table (from the first of ``tables`` that has one) and, last, where the report is."""
+    from .progress import print_metrics_table
+
+    for path in (run_dir / t / "metrics.json" for t in tables):
+        if path.is_file():
+            print_metrics_table(json.loads(path.read_text()).get("models", {}), console.file)
+            break
+    html = run_dir / "report" / "index.html"
+    where_html = f"{where.rstrip('/')}/report/index.html"
+    console.print(f"report: {where_html}" if html.is_file() else f"run directory: {where}", soft_wrap=True)
 
 
 def run_single_stage(cfg: PipelineConfig, name: str) -> int:
@@ -174,5 +243,14 @@ def run_single_stage(cfg: PipelineConfig, name: str) -> int:
     if name not in names and stage_kind(name) not in STAGE_MODULES:
         raise ConfigError("stage", f"unknown stage {name!r}; available: {', '.join(names)}")
     hashes = stage_hashes(cfg, names if name in names else [name])
-    sync_and_execute(cfg, RunStore.for_config(cfg), name, hashes[name])
+    store = RunStore.for_config(cfg)
+    from .progress import single_stage_console
+
+    with single_stage_console(name, stage_dir(store.local, name)) as done:
+        m = logged_execute(cfg, store, name, hashes[name])
+        done(m)
+    if name in ("report", "eval"):
+        from rich.console import Console
+
+        _print_end(Console(highlight=False), store.local, store.where, (name,))
     return 0

@@ -26,10 +26,14 @@ def init_ray(cfg: PipelineConfig) -> None:
 
 
 def _init(ray, cfg: PipelineConfig) -> None:
+    from .stage_log import CONSOLE, verbose
+
     address = cfg.ray.address or os.environ.get("RAY_ADDRESS")
+    # Workers' own output stays in their stage.log (and Ray's session logs) unless --verbose.
+    quiet = dict(log_to_driver=verbose(), logging_level=logging.INFO if verbose() else logging.ERROR)
     if address:
-        log.info("attaching to Ray cluster at %s", address)
-        ray.init(address=address, log_to_driver=True)
+        log.info("attaching to Ray cluster at %s", address, extra=CONSOLE)
+        ray.init(address=address, **quiet)
     else:
-        log.info("starting an embedded local Ray runtime (set RAY_ADDRESS to use a cluster)")
-        ray.init(_node_ip_address="127.0.0.1", include_dashboard=False, log_to_driver=True)
+        log.info("starting an embedded local Ray runtime (set RAY_ADDRESS to use a cluster)", extra=CONSOLE)
+        ray.init(_node_ip_address="127.0.0.1", include_dashboard=False, **quiet)

@@ -34,3 +34,6 @@ class TrainLogCallback(TrainerCallback):
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self.path.open("a") as f:
             f.write(json.dumps(rec) + "\n")
+        from ..run.progress import report_progress
+
+        report_progress(state.global_step, state.max_steps or None, "train steps")

@@ -51,8 +51,8 @@ def test_remote_output_dir_push_resume_and_pull(tiny_model, tmp_path):
     shutil.rmtree(staging_a)  # this node's copy is gone: the rerun resumes from the remote manifests
     second = _run(cfg, url, f"staging_dir={staging_a}")
     assert second.returncode == 0, second.stderr[-3000:]
-    assert "stage eval: complete with matching config hash, skipping" in second.stderr
-    assert "stage report: complete with matching config hash, skipping" in second.stderr
+    assert "eval: complete with matching config hash, skipping" in second.stdout
+    assert "report: complete with matching config hash, skipping" in second.stdout
     assert json.loads((remote / "report" / "manifest.json").read_text())["finished"] == raw["report"]["finished"]
     assert not (local_a / "eval").exists()  # nothing ran, so nothing was pulled
 

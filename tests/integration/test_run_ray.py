@@ -39,7 +39,7 @@ def test_run_writes_manifests_and_resumes(tiny_model, tmp_path):
     assert len(samples) == 12
 
     second = _run(cfg, out)
-    assert second.returncode == 0 and "skipping" in second.stderr
+    assert second.returncode == 0 and "skipping" in second.stdout
     assert json.loads((out / "eval" / "manifest.json").read_text())["finished"] == manifest["finished"]
 
     third = _run(cfg, out, "eval.samples=1", "eval.pass_k=[1]")
