@@ -50,7 +50,10 @@ def run_variant(name: str, env_changes: dict[str, str], extra: list[str], base: 
         env.pop("LD_PRELOAD", None)
     with tempfile.TemporaryDirectory(prefix=f"levers-{name}-") as d:
         cmd = [sys.executable, "-m", "bench.rollout", "--backends", "vllm", *base, *extra, "--out-dir", d]
-        proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout_s)
+        try:
+            proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            return {"status": f"timeout after {timeout_s:.0f}s"}
         path = Path(d) / "rollout.json"
         if proc.returncode != 0 or not path.is_file():
             return {"status": f"exit {proc.returncode}", "stderr_tail": proc.stderr[-1500:]}
@@ -80,7 +83,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     p.add_argument("--prompts", type=int, default=16)
     p.add_argument("--n", type=int, default=4)
     p.add_argument("--max-tokens", type=int, default=64)
-    p.add_argument("--timeout", type=float, default=300, help="seconds per variant run")
+    p.add_argument("--timeout", type=float, default=420, help="seconds per variant run")
     p.add_argument("--quick", action="store_true", help="baseline + preload_both, 1 round, 8 prompts x 4")
     p.add_argument("--out-dir", default=None)
     args = p.parse_args(argv)

@@ -1,14 +1,17 @@
 """Run every benchmark module in bench/ and print a summary table of bench/results/*.json.
 
-    python -m bench.run_all                 # full sizes (long on 2 cores)
-    python -m bench.run_all --quick         # small sizes; modules without --quick are skipped
+    python -m bench.run_all                 # realistic sizes (make bench; long on 2 cores)
+    python -m bench.run_all --quick         # smoke sizes; modules without --quick are skipped
     python -m bench.run_all --only rollout rewards
     python -m bench.run_all --summary-only  # just print the table of existing results
 
 Each module runs in its own process (``python -m bench.<name>``) so engines and memory do not
 leak between them and one failure does not stop the rest. A module is any bench/*.py with a
 ``main`` other than this file and common.py. The table shows a few headline numbers per
-result file (a summariser per bench name; numbers at the top level otherwise).
+result file (a summariser per bench name; numbers at the top level otherwise), and
+``bench/results/ratios.json`` collects every ratio to a limit or a reference with its goal
+(fraction of the decode limit, step time over its compute estimate, stage generation over raw
+vLLM), each next to the command that measures it.
 """
 from __future__ import annotations
 
@@ -24,12 +27,23 @@ from .common import RESULTS, ROOT
 
 BENCH_DIR = ROOT / "bench"
 NOT_MODULES = {"__init__", "common", "run_all"}
+CUDA_ONLY = {"gpu_check"}  # scripts/gpu_check.sh runs it on a GPU machine
+
+
+def _cuda() -> bool:
+    try:
+        import torch
+
+        return torch.cuda.is_available()
+    except Exception:  # noqa: BLE001 - no usable torch means no GPU
+        return False
 
 
 def discover() -> list[str]:
-    """Bench module names, in a stable order (the cheap ones first)."""
-    first = ["rewards", "rollout", "overhead"]
-    names = [p.stem for p in BENCH_DIR.glob("*.py") if p.stem not in NOT_MODULES and "def main" in p.read_text()]
+    """Bench module names, in a stable order (the machine's limits first, then the cheap ones)."""
+    first = ["roofline", "rewards", "rollout", "overhead", "distill", "eval", "levers"]
+    skip = NOT_MODULES | (set() if _cuda() else CUDA_ONLY)
+    names = [p.stem for p in BENCH_DIR.glob("*.py") if p.stem not in skip and "def main" in p.read_text()]
     return sorted(names, key=lambda n: (first.index(n) if n in first else len(first), n))
 
 
@@ -54,8 +68,15 @@ def _fmt(v: Any) -> str:
     return str(v)
 
 
+def _roofline(r: dict[str, Any]) -> list[tuple[str, Any]]:
+    return [("matmul GFLOP/s", r["matmul_gflops"]), ("mem read GB/s", r["mem_read_gb_per_s"])] + [
+        (f"decode limit tok/s @{b}", v) for b, v in r["decode_limit_tokens_per_s"].items()]
+
+
 def _rollout(r: dict[str, Any]) -> list[tuple[str, Any]]:
     out = [(f"{b} tok/s", r[b]["tokens_per_s"]) for b in ("vllm", "hf") if b in r]
+    out += [(f"{b} / decode limit (goal 0.5)", r[b]["fraction_of_decode_limit"]) for b in ("vllm", "hf")
+            if b in r and "fraction_of_decode_limit" in r[b]]
     out += [(f"{b} sync s", r[b]["weight_sync"]["mean_s"]) for b in ("vllm", "hf") if b in r]
     if "vllm_over_hf" in r:
         out.append(("vLLM/HF (goal 1.1)", r["vllm_over_hf"]))
@@ -70,6 +91,24 @@ def _rewards(r: dict[str, Any]) -> list[tuple[str, Any]]:
         if k in j:
             out += [(f"judge {k} rows/s", j[k]["rows_per_s"]), (f"judge {k} parse@1", j[k]["parse_rate_first_attempt"])]
     return out
+
+
+def _overhead(r: dict[str, Any]) -> list[tuple[str, Any]]:
+    out = [(f"{k} s/step", r[k]["mean_s"]) for k in ("posttrain", "plain_trl") if r.get(k, {}).get("mean_s")]
+    out += [(k, r[k]) for k in ("posttrain_over_plain_step", "reward_share_of_step") if k in r]
+    if r.get("step_over_compute_estimate") is not None:
+        out.append(("step / compute estimate (goal 1.5)", r["step_over_compute_estimate"]))
+    return out
+
+
+def _eval(r: dict[str, Any]) -> list[tuple[str, Any]]:
+    return [(k, r[k]) for k in ("eval_over_raw",) if k in r] + [
+        (f"{k} tok/s", r[k]["tokens_per_s"]) for k in ("raw", "eval") if isinstance(r.get(k), dict)]
+
+
+def _levers(r: dict[str, Any]) -> list[tuple[str, Any]]:
+    return [(f"{v} / decode limit", "  ".join(str(x) for x in d["fraction_per_round"])) for v, d in r.items()
+            if isinstance(d, dict) and "fraction_per_round" in d]
 
 
 def _distill(r: dict[str, Any]) -> list[tuple[str, Any]]:
@@ -96,7 +135,7 @@ def _generic(r: dict[str, Any]) -> list[tuple[str, Any]]:
 
 
 SUMMARIES: dict[str, Callable[[dict[str, Any]], list[tuple[str, Any]]]] = {
-    "rollout": _rollout, "rewards": _rewards, "distill": _distill, "demo": _demo, "recipe": _recipe,
+    "roofline": _roofline, "overhead": _overhead, "eval": _eval, "levers": _levers, "rollout": _rollout, "rewards": _rewards, "distill": _distill, "demo": _demo, "recipe": _recipe,
     "learning": _learning}
 
 
@@ -120,6 +159,49 @@ def summary_rows(results_dir: Path = RESULTS) -> list[tuple[str, str, str, str]]
         for metric, value in items:
             rows.append((path.name, metric, _fmt(value), quick))
     return rows
+
+
+# (bench, dotted path in results, goal, command that measures it)
+RATIOS: tuple[tuple[str, str, str, str], ...] = (
+    ("rollout", "vllm.fraction_of_decode_limit", ">= 0.5", "python -m bench.rollout"),
+    ("rollout", "hf.fraction_of_decode_limit", "-", "python -m bench.rollout"),
+    ("rollout", "vllm_over_hf", ">= 1.1", "python -m bench.rollout"),
+    ("overhead", "step_over_compute_estimate", "<= 1.5", "python -m bench.overhead"),
+    ("overhead", "posttrain_over_plain_step", "<= 1.05", "python -m bench.overhead"),
+    ("distill", "distill_over_raw", ">= 0.9", "python -m bench.distill"),
+    ("distill", "distill_fraction_of_decode_limit", "-", "python -m bench.distill"),
+    ("eval", "eval_over_raw", ">= 0.9", "python -m bench.eval"),
+)
+
+
+def _dig(d: Any, path: str) -> Any:
+    for k in path.split("."):
+        d = d.get(k) if isinstance(d, dict) else None
+    return d
+
+
+def collect_ratios(results_dir: Path = RESULTS) -> list[dict[str, Any]]:
+    """Every ratio of RATIOS that a result file holds, with its goal, sizes and command."""
+    out = []
+    for bench, path, goal, cmd in RATIOS:
+        f = results_dir / f"{bench}.json"
+        if not f.is_file():
+            continue
+        data = json.loads(f.read_text())
+        value = _dig(data.get("results", {}), path)
+        if value is not None:
+            out.append({"bench": bench, "ratio": path, "value": value, "goal": goal, "command": cmd,
+                        "quick": bool(data.get("args", {}).get("quick")), "created_utc": data.get("created_utc"),
+                        "loadavg_1_5_15": data.get("environment", {}).get("loadavg_1_5_15")})
+    return out
+
+
+def write_ratios(results_dir: Path = RESULTS) -> Path:
+    path = results_dir / "ratios.json"
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps({"ratios": collect_ratios(results_dir)}, indent=2) + "\n")
+    tmp.replace(path)
+    return path
 
 
 def print_summary(runs: list[dict[str, Any]], results_dir: Path = RESULTS) -> None:
@@ -159,6 +241,7 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             runs.append(run_module(name, args.quick, args.timeout))
     print_summary(runs)
+    print(f"ratios: {write_ratios()}")
     return 0 if all(r["status"].startswith(("ok", "skipped")) for r in runs) else 1
 
 
