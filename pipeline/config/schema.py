@@ -471,6 +471,10 @@ class PipelineConfig(Section):
     """Per-domain weighted reward lists; a domain not listed uses its expert spec's defaults."""
     judge: JudgeConfig = Field(default_factory=JudgeConfig)
     """Generative judge settings."""
+    gold_judge: JudgeConfig | None = None
+    """A second, stronger judge used only at eval (an OpenAI-compatible endpoint or a local model): it rescores
+    the judged eval samples and the report shows its agreement with `judge` per domain and model
+    (pipeline/scoring/gold_judge.py). None = no gold judge."""
     sandbox: SandboxConfig = Field(default_factory=SandboxConfig)
     """Code execution sandbox."""
     data: dict[str, DataSource] = Field(default_factory=dict)

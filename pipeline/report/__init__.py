@@ -25,7 +25,7 @@ from .collect import RunData, collect_run
 
 def run_context(run: RunData) -> dict[str, Any]:
     """Everything the renderers show for one run, as plain data (tables) and data: URIs (plots)."""
-    from . import plots, tables
+    from . import constitution, plots, tables
 
     return {
         "name": run.name, "dir": str(run.run_dir), "summary": tables.summary(run.metrics),
@@ -35,6 +35,7 @@ def run_context(run: RunData) -> dict[str, Any]:
         "statistics": run.statistics,
         "curves": plots.training_curves(run.train_logs), "lengths": plots.length_histograms(run.samples),
         "judge": tables.judge_rows(run.metrics), "samples": tables.pick_samples(run.samples),
+        "divergence": constitution.divergence_rows(run.judge_divergence), "penalty": constitution.penalty_rows(run.samples),
         "durations": tables.durations(run.manifests),
         "config": json.dumps(run.config, indent=2, sort_keys=True, default=str) if run.config else "(config.json not found)",
     }
@@ -42,7 +43,8 @@ def run_context(run: RunData) -> dict[str, Any]:
 
 def eval_doc(run: RunData) -> dict[str, Any]:
     """What metrics.json holds for one run: the eval stage's metrics, comparisons, judge and statistics."""
-    return {"models": run.metrics, "comparisons": run.comparisons, "judge": run.judge, "statistics": run.statistics}
+    doc = {"models": run.metrics, "comparisons": run.comparisons, "judge": run.judge, "statistics": run.statistics}
+    return {**doc, "judge_divergence": run.judge_divergence} if run.judge_divergence else doc
 
 
 def write_report(runs: list[RunData], output: Path) -> dict[str, Path]:

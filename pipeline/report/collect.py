@@ -33,6 +33,8 @@ class RunData:
     comparisons: list[dict[str, Any]] = field(default_factory=list)
     judge: dict[str, Any] | None = None
     statistics: dict[str, Any] | None = None
+    judge_divergence: dict[str, Any] | None = None
+    """Training vs gold judge agreement per model and domain (pipeline/scoring/gold_judge.py), when configured."""
 
     @property
     def name(self) -> str:
@@ -83,7 +85,8 @@ def collect_run(run_dir: str | Path, config: dict[str, Any] | None = None) -> Ru
     data = RunData(run_dir=run_dir, metrics=ev["models"], config=_json(run_dir / "config.json") or config,
                    comparisons=[c for c in ev.get("comparisons") or [] if isinstance(c, dict)],
                    judge=ev.get("judge") if isinstance(ev.get("judge"), dict) else None,
-                   statistics=ev.get("statistics") if isinstance(ev.get("statistics"), dict) else None)
+                   statistics=ev.get("statistics") if isinstance(ev.get("statistics"), dict) else None,
+                   judge_divergence=ev.get("judge_divergence") if isinstance(ev.get("judge_divergence"), dict) else None)
     samples = run_dir / "eval" / "samples.jsonl"
     if samples.exists():
         data.samples = _jsonl(samples)

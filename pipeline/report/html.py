@@ -76,6 +76,15 @@ TEMPLATE = r"""<!DOCTYPE html>
 {% if r.judge %}<table id="judge-table"><thead><tr><th class="l">model</th><th class="l">domain</th><th>score</th><th class="l">per criterion</th><th>guard flag rate</th></tr></thead><tbody>
 {% for j in r.judge %}<tr><td class="l">{{ j.model }}</td><td class="l">{{ j.domain }}</td><td>{{ fmt(j.score) }}</td><td class="l">{% for k, v in j.criteria.items() %}{{ k }}={{ "%.3f"|format(v) }}{% if not loop.last %}, {% endif %}{% endfor %}</td><td>{{ fmt(j.flagged_rate) }}</td></tr>{% endfor %}
 </tbody></table>{% else %}<p class="muted">No judged domain in this run.</p>{% endif %}
+{% if r.divergence %}<h3>Training judge vs gold judge</h3>
+<p><small>The gold judge (config gold_judge, eval only) rescored the judged samples. Mean difference = training − gold; training scores rising while gold stays flat is judge hacking.</small></p>
+<table id="judge-divergence-table"><thead><tr><th class="l">model</th><th class="l">domain</th><th>pairs</th><th>Pearson r</th><th>mean diff</th><th>training mean</th><th>gold mean</th><th>gold errors</th></tr></thead><tbody>
+{% for d in r.divergence %}<tr><td class="l">{{ d.model }}</td><td class="l">{{ d.domain }}</td><td>{{ d.n }}</td><td>{{ fmt(d.pearson) }}</td><td>{{ fmt(d.mean_diff) }}</td><td>{{ fmt(d.train_mean) }}</td><td>{{ fmt(d.gold_mean) }}</td><td>{{ d.errors }}</td></tr>{% endfor %}
+</tbody></table>{% endif %}
+{% if r.penalty %}<h3>Constitutional penalty</h3>
+<table id="penalty-table"><thead><tr><th class="l">model</th><th class="l">domain</th><th>samples</th><th>mean violation</th><th>share penalised</th><th class="l">per principle</th></tr></thead><tbody>
+{% for p in r.penalty %}<tr><td class="l">{{ p.model }}</td><td class="l">{{ p.domain }}</td><td>{{ p.n }}</td><td>{{ fmt(p.violation) }}</td><td>{{ fmt(p.penalised) }}</td><td class="l">{% for k, v in p.principles.items() %}{{ k }}={{ "%.3f"|format(v) }}{% if not loop.last %}, {% endif %}{% endfor %}</td></tr>{% endfor %}
+</tbody></table>{% endif %}
 {% if not comparison %}
 <h2>Sample completions</h2>
 {% for dom, picks in r.samples.items() %}<h3>{{ dom }}</h3>

@@ -119,6 +119,23 @@ def _reward_gap(r: dict[str, Any]) -> list[str]:
          for x in r["reward_vs_correctness"]])
 
 
+def _constitution(r: dict[str, Any]) -> list[str]:
+    """Training vs gold judge agreement, and the constitutional penalty per principle (issue 17)."""
+    lines: list[str] = []
+    if r.get("divergence"):
+        lines += ["### Training judge vs gold judge", "",
+                  "Mean difference = training − gold; training scores rising while gold stays flat is judge hacking.", ""]
+        lines += table(["model", "domain", "pairs", "Pearson r", "mean diff", "training mean", "gold mean", "gold errors"],
+                       [[d["model"], d["domain"], d["n"], d["pearson"], d["mean_diff"], d["train_mean"], d["gold_mean"],
+                         d["errors"]] for d in r["divergence"]])
+    if r.get("penalty"):
+        lines += ["### Constitutional penalty", ""]
+        lines += table(["model", "domain", "samples", "mean violation", "share penalised", "per principle"],
+                       [[p["model"], p["domain"], p["n"], p["violation"], p["penalised"],
+                         ", ".join(f"{k}={v:.3f}" for k, v in p["principles"].items())] for p in r["penalty"]])
+    return lines
+
+
 def _run(r: dict[str, Any], compare: bool) -> list[str]:
     lines: list[str] = []
     if not compare:
@@ -133,6 +150,7 @@ def _run(r: dict[str, Any], compare: bool) -> list[str]:
             ["model", "domain", "score", "per criterion", "guard flag rate"],
             [[j["model"], j["domain"], j["score"], ", ".join(f"{k}={v:.3f}" for k, v in j["criteria"].items()),
               j["flagged_rate"]] for j in r["judge"]])
+    lines += _constitution(r)
     if not compare:
         lines += ["## Sample completions", ""]
         for dom, picks in r["samples"].items():

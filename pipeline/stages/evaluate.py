@@ -230,6 +230,11 @@ def evaluate_models(cfg: PipelineConfig, models: dict[str, str], out: Path) -> d
     comparisons = compare_models({label: stats_from_samples(s, pass_k) for label, s in samples.items()}, seed=cfg.seed)
     doc = {"models": all_metrics, "comparisons": comparisons, "judge": judge,
            "statistics": {**STATISTICS, "seed": cfg.seed}}
+    from ..scoring.gold_judge import score_gold
+
+    gold = score_gold(cfg, samples)  # gold_judge set: rescore the judged samples, training vs gold agreement
+    if gold is not None:
+        doc["judge_divergence"] = gold
     write_json_atomic(out / "metrics.json", doc)
     write_jsonl_atomic(out / "samples.jsonl", [r for s in samples.values() for r in s])
     print_metrics_table(all_metrics)
