@@ -7,6 +7,7 @@ data files, an invalid constitution.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from .schema import PipelineConfig
 from ..errors import ConfigError
@@ -38,6 +39,18 @@ def _check_rewards(cfg: PipelineConfig, domains: list[str]) -> None:
                 raise ConfigError(f"rewards.{domain}[{i}].name", str(e).strip("'\"")) from None
 
 
+def _check_judge(j: Any, at: str) -> None:
+    """Backend/endpoint consistency of a judge section (``judge`` or ``gold_judge``)."""
+    if j.serve and j.backend != "openai":
+        raise ConfigError(f"{at}.serve", f"needs {at}.backend=openai (the served judge is an OpenAI-compatible endpoint)")
+    if j.serve and j.base_url:
+        raise ConfigError(f"{at}.base_url", f"must be unset when {at}.serve=true (the stage starts the server); "
+                                            f"drop base_url to serve the judge, or {at}.serve to attach to base_url")
+    if j.backend == "openai" and not j.base_url and not j.serve:
+        raise ConfigError(f"{at}.base_url", f"required when {at}.backend=openai (e.g. http://judge:8000/v1), "
+                                            f"unless {at}.serve=true")
+
+
 def _check_files(cfg: PipelineConfig) -> None:
     needs_judge = any(s.name in ("rubric_judge", "constitution_penalty") for specs in cfg.rewards.values() for s in specs) or "writing" in cfg.domains
     if needs_judge:
@@ -50,14 +63,12 @@ def _check_files(cfg: PipelineConfig) -> None:
             load_constitution(path)
         except ConstitutionError as e:
             raise ConfigError("judge.constitution", f"{path}: {e}") from None
-    if cfg.judge.serve and cfg.judge.backend != "openai":
-        raise ConfigError("judge.serve", "needs judge.backend=openai (the served judge is an OpenAI-compatible endpoint)")
-    if cfg.judge.serve and cfg.judge.base_url:
-        raise ConfigError("judge.base_url", "must be unset when judge.serve=true (the stage starts the server); "
-                                            "drop base_url to serve the judge, or judge.serve to attach to base_url")
-    if cfg.judge.backend == "openai" and not cfg.judge.base_url and not cfg.judge.serve:
-        raise ConfigError("judge.base_url", "required when judge.backend=openai (e.g. http://judge:8000/v1), "
-                                            "unless judge.serve=true")
+    _check_judge(cfg.judge, "judge")
+    if cfg.gold_judge is not None:
+        _check_judge(cfg.gold_judge, "gold_judge")
+        path = resolve_path(cfg.gold_judge.constitution)
+        if not path.is_file():
+            raise ConfigError("gold_judge.constitution", f"file {cfg.gold_judge.constitution!r} not found")
     if cfg.sandbox.backend == "remote" and not cfg.sandbox.url:
         raise ConfigError("sandbox.url", "required when sandbox.backend=remote")
     for domain, src in cfg.data.items():
