@@ -92,7 +92,7 @@ def bench_sandbox(k: int, workers: list[int], seed: int, timeout_s: float) -> di
         out[f"workers_{w}"] = {"workers": w, "seconds": round(t.seconds, 3), "programs_per_s": round(rate(len(rows), t.seconds) or 0, 2),
                                "pass_rate": round(sum(r.score or 0 for r in res) / len(res), 3),
                                "statuses": _count(r.status for r in res),
-                               "isolation": res[0].info.get("isolation") if res else None}
+                               "isolation": sandbox.isolation}  # bwrap (isolation_policy=required by default)
     return out
 
 
