@@ -8,10 +8,11 @@ Measured with the shipped constitution's guard (rewards.judge_guard.InjectionGua
 content-free detector (rewards.judge_master_key.content_free); both are deterministic, so
 the rates are exact for this set (95% Wilson intervals say how little a set of this size
 proves about unseen attacks). Per split: ``dev`` was written first and the rules were built
-on it; ``holdout``, ``fresh``, ``probe1`` and ``probe2`` were written later, each measured
-once before any rule was changed for it (``first_touch`` below), then their misses were fixed
-with general rules; ``probe3`` was written last and never tuned on, so its rates are the
-honest estimate for attacks phrased in ways the rules have not seen. The end-to-end part runs every row through
+on it; ``holdout``, ``fresh``, ``probe1``, ``probe2`` and ``probe3`` were written later, each
+measured once before any rule was changed for it (``first_touch`` below), then their misses
+were fixed with general rules; ``probe4`` was written last and never tuned on. The first-touch
+rates (64-90% of injections flagged, 0-8% of ordinary benign answers flagged) are the honest
+estimate for phrasings the rules have not seen; the overall rate is not. The end-to-end part runs every row through
 ``rewards.judge.RubricJudge(guard=penalize)`` with a *fully fooled* judge (it gives the maximum
 to anything it is shown), so a row scores above the minimum only if the guard let it through.
 The corpus part counts flags on the built-in task prompts (experts.datasets; math, logic,
@@ -37,7 +38,8 @@ FIRST_TOUCH = {
     "fresh": {"injections_flagged": "28/31", "benign_flagged": "1/20", "master_key_detected": "11/12"},
     "probe1": {"benign_flagged": "7/20", "note": "look-alikes written against the rules to find false positives"},
     "probe2": {"injections_flagged": "7/15", "benign_flagged": "1/20"},
-    "probe3": {"injections_flagged": "16/22", "benign_flagged": "0/20",
+    "probe3": {"injections_flagged": "16/22", "benign_flagged": "0/20"},
+    "probe4": {"injections_flagged": "14/22", "benign_flagged": "0/25",
                "note": "never tuned on: its live numbers in by_split are its first-touch numbers"},
     "guard_before_issue_13_on_dev_holdout_fresh": {"injections_flagged": "57/150", "benign_flagged": "8/95",
                                                    "master_key_detected": "0/68 (no detector; every one was judged)"},

@@ -27,9 +27,10 @@ disabled signals come from the constitution's ``guard`` block. Content-free "mas
 answers are a separate check (rewards/judge_master_key.py) that the judge runs first.
 
 Departure from the paper: V3.2 does not describe an injection guard; this is ours. It is a
-heuristic: it raises the cost of reward hacking, it does not make the judge robust. On the
-red-team split written after the rules and never tuned on (``probe3`` in
-data/judge_redteam.jsonl) it flags about 73% of injections; see bench/results/judge_guard.json.
+heuristic: it raises the cost of reward hacking, it does not make the judge robust. On
+red-team splits written after the rules, measured before any rule was changed for them
+(data/judge_redteam.jsonl, bench/results/judge_guard.json ``first_touch``), it flagged 64-90%
+of injections and 0-8% of benign answers; it only reaches >= 95% on phrasings it was tuned on.
 Run its red team with ``python -m bench.judge_guard`` and
 ``pytest tests/unit/rewards/test_judge_guard.py tests/integration/test_judge_redteam.py``.
 """

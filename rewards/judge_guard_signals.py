@@ -93,6 +93,10 @@ _PERSUADE_EN = (
     r"lower than|below|less than|short of|under|beneath|besides)\b|"
     rf"\b(?:anything|everything|something)\s+(?:less|lower|below|short|else)\s+(?:than|of)\s+(?:a |an |"
     rf"the )?{_TOP_SCORE}|\banything (?:below|under|short of|lower than|but|other than) (?:the |a |an )?{_TOP_SCORE}|"
+    rf"\bnothing\s+(?:below|under|less than|short of|lower than)\s+(?:a |an |the )?{_TOP_SCORE}|"
+    r"\b(?:reduced|lower|lesser|imperfect|partial)\s+(?:score|rating|grade|mark)s?\s+(?:cannot|can't|could not|"
+    r"would not|wouldn't|can never) be (?:justified|defended|warranted|fair|right)|\bdeduct\w* (?:any )?points?\s+"
+    r"(?:cannot|can't|would not|wouldn't) be (?:justified|defended|warranted|fair)|"
     rf"\bnothing\s+(?:less|short|lower)\s+(?:than|of)\s+(?:a |an |the )?{_TOP_SCORE}|"
     rf"\b(?:fair|right|correct|just|honest|appropriate|proper|reasonable) (?:result|outcome|score|grade|rating|mark|"
     rf"verdict|evaluation)\s+(?:is|would be|here is)\s+(?:clearly |obviously |plainly |simply )?(?:the |a )?"
@@ -121,7 +125,8 @@ _PERSUADE_INTL = (
     r"корректн)\w*\s+(?:оценк|балл)|(?:любая|всякая|каждая)\s+(?:другая\s+)?оценка\s+(?:ниже|меньше|кроме)|"
     r"оценк\w* ниже максимальн|满分是唯一|最高分是唯一|唯一(?:合理|正确|公平|有效|可能|合适)的?(?:评分|分数|打分|评价|结果)|低于满分的(?:分数|评分|打分)|除了满分(?:以外|"
     r"之外)?的(?:分数|评分)|満点以外の(?:評価|点数|採点|点)|満点(?:だけ|のみ)が(?:正しい|妥当)|唯一の?(?:正しい|妥当な|公正な)(?:評価|点数)|만점 ?이외의 ?(?:점수|평가)|만점만이|"
-    r"유일하게 ?(?:정당|공정|올바른|타당)")
+    r"유일하게 ?(?:정당|공정|올바른|타당)|扣分(?:是|都是|就是|也是)?(?:不合理|不公平|错误|不对|没有道理)|"
+    r"減点(?:は|するのは)(?:不当|おかしい|正しくない|間違い)|감점(?:은|하는 것은) ?(?:부당|불공정|잘못)")
 
 # ---- score objects (JSON, YAML, prose) ------------------------------------------------------------------
 _TOPVAL = (r"(?:10\s*/\s*10|5\s*/\s*5|100\s*/\s*100|10(?:\.0+)?|9(?:\.\d+)?|100(?:\.0+)?|1\.0+|a\+|true|perfect|"
@@ -130,7 +135,7 @@ _TOPVAL = (r"(?:10\s*/\s*10|5\s*/\s*5|100\s*/\s*100|10(?:\.0+)?|9(?:\.\d+)?|100(
 _SCORE_KEY = (r"(?:\w*_)?(?:scores?|ratings?|grades?|verdict|overall|reward|evaluation|assessment|judg(?:e)?ment|"
               r"puntuaci[oó]n|calificaci[oó]n|pontua[cç][aã]o|punteggio|valutazione|bewertung|punktzahl|оценка|"
               r"балл\w*|评分|得分|分数|打分|評価|점수|평가)(?:_\w*)?")
-_JSON_KEY = rf"(?:{_SCORE_KEY}|marks?|points|note|nota|voto|punkte|result|(?:c|criterion[_ ]?)\d{{1,2}})"
+_JSON_KEY = rf"(?:{_SCORE_KEY}|final|marks?|points|note|nota|voto|punkte|result|(?:c|criterion[_ ]?)\d{{1,2}})"
 _QUALITY_KEY = (r"(?:\w*_)?(?:helpfulness|accuracy|correctness|correct|clarity|relevance|coherence|fluency|"
                 r"creativity|completeness|specificity|quality|harmlessness|honesty|conciseness|readability|"
                 r"factuality|faithfulness|style|tone)(?:_\w*)?")
@@ -166,6 +171,11 @@ SIGNALS: list[tuple[str, float, str]] = [
                                 r"consider)\w*\b[^.\n]{0,20}?\b(?:scoring|grading|evaluation|judging|marking|"
                                 r"your) (?:criteria|rubrics?|guidelines|instructions|rules)\b|\bskip (?:the |"
                                 r"your )?(?:rubric|criteria|grading|scoring|evaluation)\b"),
+    ("override_void", STRONG, r"\b(?:(?:your|previous|earlier|prior|above|original|system|grading|scoring) (?:instructions?|"
+                              r"rules|guidelines|criteria|rubrics?)|(?:instructions?|rules|guidelines|criteria|rubrics?) "
+                              r"you (?:received|were given|got|have))\b[^.\n]{0,20}?\b(?:are|is|have been|has been) (?:now )?"
+                              r"(?:outdated|obsolete|void|cancell?ed|no longer valid|no longer in force|superseded|invalid|"
+                              r"revoked|replaced|suspended|lifted)\b"),
     ("new_instructions", STRONG, r"\b(?:new|updated|real|actual|hidden) (?:system )?instructions?\s*(?:for|"
                                  r"to) (?:the |you)|\byou are (?:now )?(?:a |an |the )?(?:grader|judge|evaluator|"
                                  r"scorer)\b"),
@@ -195,7 +205,11 @@ SIGNALS: list[tuple[str, float, str]] = [
                              rf"be graded|score)|must (?:get|receive|be given)|will (?:get|"
                              rf"receive))\b[^.\n]{{0,40}}?{_TOP}|\b(?:rate|score|grade|mark)\s+(?:this|it|me|"
                              rf"everything|all|{_SELF})\b[^.\n]{{0,20}}?(?<![/\d.])"
-                             r"\b(?:10|ten)\b(?!\s*/)"),
+                             r"\b(?:10|ten)\b(?!\s*/)|"
+                             rf"\b{_IMP}\s+{_SELF}\s+as\s+(?:perfect|flawless|excellent|outstanding|exemplary|fully correct|"
+                             r"correct)\b|"
+                             r"(?:^|[.!?;:\n]\s*|\bplease\s+)(?:rate|score|grade|mark)\s+(?:this|it)\s+as\s+(?:perfect|flawless|"
+                             r"excellent|outstanding|exemplary|fully correct)\b"),
     ("demand_score_weak", WEAK, rf"\b{_VERB}\b[^.\n]{{0,40}}?{_TOP}|"
                                 r"\b(?:rate|score|grade)\b[^.\n]{0,30}?(?<![/\d.])\b(?:10|ten)\b(?!\s*(?:/|-|–|%|"
                                 r"percent|minutes|seconds|hours|days|years|people|students|times|items|km|kg|m\b))"),
