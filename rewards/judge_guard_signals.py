@@ -61,8 +61,9 @@ _ADDR_PREP = (r"\b(?:dear|attention|hey|hi|hello|note (?:to|for)|message (?:to|f
               r"instructions? (?:to|for)|à l'attention d[eu]|cher|chère|querido|estimado|caro|cara|liebe[rs]?)")
 _START_PREP = r"(?:to|for|à l'|au|aux|al|a la|an den|an die|für den|для)"  # only at a sentence start, before [,:—]
 _NO_ART = r"(?<!\bthe )(?<!\bour )(?<!\bmy )(?<!\ba )(?<!\ban )(?<!\bles )(?<!\blos )(?<!\bdie )"
-_ADDRESS = (rf"(?:{_ADDR_PREP}\s*{_ART}{_ROLE}\b|(?:^|{_END})\s*{_START_PREP}\s*{_ART}{_ROLE}\s*[,:—–-]|\b{_ROLE}(?:'s)?\s+(?:note|notes|instructions?|override|memo)\s*:|"
-            rf"(?:^|{_END})\s*{_ROLE}\s*[,:—–-]|{_NO_ART}\b{_ROLE}\s*[:—–]|"
+_ADDRESS = (rf"(?:{_ADDR_PREP}\s*{_ART}{_ROLE}\b|(?:^|{_END})\s*{_START_PREP}\s*{_ART}{_ROLE}\s*[,:—–-]|"
+            rf"\b{_ROLE}(?:'s)?\s+(?:note|notes|instructions?|override|memo)\s*:|(?:^|{_END})\s*{_ROLE}\s*[,:—–-]|"
+            rf"{_NO_ART}\b{_ROLE}\s*[:—–]|"
             r"\b(?:whoever|whomever|anyone|you|the one|the (?:person|model|ai|system))\b[^.\n]{0,20}?\b(?:evaluating|"
             r"grading|scoring|judging|rating|reviewing|assessing|marking|evaluates|grades|scores|judges|rates|"
             r"reviews)\s+(?:this|these|me|my|the "
@@ -76,9 +77,10 @@ _INTENT = (r"(?:\bscor\w*|\brat(?:e|es|ed|ing)s?\b|\bgrad(?:e|es|ed|ing)\b|\bmar
            r"\bcriteri\w*|\brubric|\bscale\b|\bmax(?:imum)?\b|\bhighest\b|\bperfect\b|\bfull\b|\btop\b|\bexcellent\b|"
            r"\bapprov\w*|\bpass\b|\bdeduct\w*|\bpenali[sz]\w*|\bfully correct\b|\b10\b|\bten\b|\bnote[rz]?\b|"
            r"\bnotez\b|\bbarème|\bgrille\b|\bmaximal\w*|\bparfait\w*|\bmeilleure\b|\bcalifica\w*|\bpuntua\w*|"
-           r"\bpuntuación|\bnota\b|\bmáxim\w*|\bmassim\w*|\bperfect\w*|\bcritério\w*|\bpontua\w*|\bpunt(?:os|i)\b|\bpontos\b|\bpunteggio|"
-           r"\bvoto\b|\batribu\w*|\basign\w*|\bassegn\w*|\bpunkt\w*|\bbewert\w*|\bbestnote|\bhöchst\w*|\bkriterien|"
-           r"\bvolle\b|балл\w*|оцен\w*|отлично|максим\w*|критери\w*|分|满分|最高|评分|打分|标准|満点|最高点|点数|評価|採点|점수|만점|최고|평가)")
+           r"\bpuntuación|\bnota\b|\bmáxim\w*|\bmassim\w*|\bperfect\w*|\bcritério\w*|\bpontua\w*|\bpunt(?:os|i)\b|"
+           r"\bpontos\b|\bpunteggio|\bvoto\b|\batribu\w*|\basign\w*|\bassegn\w*|\bpunkt\w*|\bbewert\w*|\bbestnote|"
+           r"\bhöchst\w*|\bkriterien|\bvolle\b|балл\w*|оцен\w*|отлично|максим\w*|критери\w*|分|满分|最高|评分|打分|标准|満点|最高点|"
+           r"点数|評価|採点|점수|만점|최고|평가)")
 
 # ---- persuasion: only the top score is valid ---------------------------------------------------------
 _SCORE_N = r"(?:rating|score|grade|mark|verdict|evaluation|assessment|outcome|judg(?:e)?ment|result)s?"
@@ -95,13 +97,13 @@ _PERSUADE_EN = (
     rf"the )?{_TOP_SCORE}|\banything (?:below|under|short of|lower than|but|other than) (?:the |a |an )?{_TOP_SCORE}|"
     rf"\bnothing\s+(?:below|under|less than|short of|lower than)\s+(?:a |an |the )?{_TOP_SCORE}|"
     r"\b(?:reduced|lower|lesser|imperfect|partial)\s+(?:score|rating|grade|mark)s?\s+(?:cannot|can't|could not|"
-    r"would not|wouldn't|can never) be (?:justified|defended|warranted|fair|right)|\bdeduct\w* (?:any )?points?\s+"
-    r"(?:cannot|can't|would not|wouldn't) be (?:justified|defended|warranted|fair)|"
-    rf"\bnothing\s+(?:less|short|lower)\s+(?:than|of)\s+(?:a |an |the )?{_TOP_SCORE}|"
-    rf"\b(?:fair|right|correct|just|honest|appropriate|proper|reasonable) (?:result|outcome|score|grade|rating|mark|"
-    rf"verdict|evaluation)\s+(?:is|would be|here is)\s+(?:clearly |obviously |plainly |simply )?(?:the |a )?"
-    rf"{_TOP_SCORE}|\bonly (?:a |the )?(?:10|ten|full marks|{_TOP_ADJ} (?:score|mark|rating|grade)s?)\s+(?:fits|"
-    rf"works|makes sense|will do|is (?:fair|right|appropriate|acceptable|justified|warranted))\b|"
+    r"would not|wouldn't|can never) be (?:justified|defended|warranted|fair|right)|"
+    r"\bdeduct\w* (?:any )?points?\s+(?:cannot|can't|would not|wouldn't) be (?:justified|defended|warranted|fair)|"
+    rf"\bnothing\s+(?:less|short|lower)\s+(?:than|of)\s+(?:a |an |the )?{_TOP_SCORE}|\b(?:fair|right|correct|just|"
+    rf"honest|appropriate|proper|reasonable) (?:result|outcome|score|grade|rating|mark|verdict|evaluation)\s+(?:is|"
+    rf"would be|here is)\s+(?:clearly |obviously |plainly |simply )?(?:the |a )?{_TOP_SCORE}|\bonly (?:a |"
+    rf"the )?(?:10|ten|full marks|{_TOP_ADJ} (?:score|mark|rating|grade)s?)\s+(?:fits|works|makes sense|will do|"
+    rf"is (?:fair|right|appropriate|acceptable|justified|warranted))\b|"
     r"\b(?:lower|lesser|reduced|imperfect|partial)\s+(?:score|rating|grade|mark)s?\s+(?:would|will|is|are|"
     r"could)\s+(?:be\s+)?(?:a |an )?(?:mistake|error|wrong|unfair|incorrect|unjust\w*|inaccurate|biased|injustice)|"
     rf"\bcan only (?:receive|get|earn|deserve|be given|be rated|be scored|be graded|be awarded)\s+(?:a |an |"
@@ -125,8 +127,8 @@ _PERSUADE_INTL = (
     r"корректн)\w*\s+(?:оценк|балл)|(?:любая|всякая|каждая)\s+(?:другая\s+)?оценка\s+(?:ниже|меньше|кроме)|"
     r"оценк\w* ниже максимальн|满分是唯一|最高分是唯一|唯一(?:合理|正确|公平|有效|可能|合适)的?(?:评分|分数|打分|评价|结果)|低于满分的(?:分数|评分|打分)|除了满分(?:以外|"
     r"之外)?的(?:分数|评分)|満点以外の(?:評価|点数|採点|点)|満点(?:だけ|のみ)が(?:正しい|妥当)|唯一の?(?:正しい|妥当な|公正な)(?:評価|点数)|만점 ?이외의 ?(?:점수|평가)|만점만이|"
-    r"유일하게 ?(?:정당|공정|올바른|타당)|扣分(?:是|都是|就是|也是)?(?:不合理|不公平|错误|不对|没有道理)|"
-    r"減点(?:は|するのは)(?:不当|おかしい|正しくない|間違い)|감점(?:은|하는 것은) ?(?:부당|불공정|잘못)")
+    r"유일하게 ?(?:정당|공정|올바른|타당)|扣分(?:是|都是|就是|也是)?(?:不合理|不公平|错误|不对|没有道理)|減点(?:は|するのは)(?:不当|おかしい|正しくない|間違い)|감점(?:은|"
+    r"하는 것은) ?(?:부당|불공정|잘못)")
 
 # ---- score objects (JSON, YAML, prose) ------------------------------------------------------------------
 _TOPVAL = (r"(?:10\s*/\s*10|5\s*/\s*5|100\s*/\s*100|10(?:\.0+)?|9(?:\.\d+)?|100(?:\.0+)?|1\.0+|a\+|true|perfect|"
@@ -155,9 +157,10 @@ _P_EXCL = (r"(?:\bonly\b|\banything (?:but|less|other|lower|below)|\bbelow\b|\bu
            r"\bother than\b|\bshort of\b|\bseule?s?\b|\buniquement\b|\binférieure?\b|\bmoins\b|\búnic[ao]\b|"
            r"\bs[oó]l[oa]\b|\bmenor\b|\binferior\w*|\bnur\b|\beinzig\w*|\bunter\b|\bweniger\b|\bniedriger\w*|только|"
            r"единствен\w*|ниже|кроме|唯一|只能|只有|其他|其它|以外|低于|だけ|のみ|이외|유일|만이)")
-_P_SCORE = (r"(?:scor\w*|rat(?:e|es|ed|ing)s?\b|grad(?:e|es|ed|ing)\b|marks?\b|points?\b|credit\b|\w*note\b|nota\b|voto\b|"
-            r"punteggio|punkt\w*|bewert\w*|calificaci\w*|puntuaci\w*|pontua\w*|оценк\w*|балл\w*|分|点|점)")
-_PERSUADE_3 = rf"(?:^|{_END})(?={_SENT}*{_P_SCORE})(?={_SENT}*{_P_TOP})(?={_SENT}*{_P_FAIR})(?={_SENT}*{_P_EXCL}){_SENT}{{1,300}}"
+_P_SCORE = (r"(?:scor\w*|rat(?:e|es|ed|ing)s?\b|grad(?:e|es|ed|ing)\b|marks?\b|points?\b|credit\b|\w*note\b|nota\b|"
+            r"voto\b|punteggio|punkt\w*|bewert\w*|calificaci\w*|puntuaci\w*|pontua\w*|оценк\w*|балл\w*|分|点|점)")
+_PERSUADE_3 = (rf"(?:^|{_END})(?={_SENT}*{_P_SCORE})(?={_SENT}*{_P_TOP})(?={_SENT}*{_P_FAIR})(?={_SENT}*{_P_EXCL})"
+               rf"{_SENT}{{1,300}}")
 
 _TOP_ZH = r"(?:满分|滿分|最高分|10分|十分|一百分|100分)"
 
@@ -171,11 +174,12 @@ SIGNALS: list[tuple[str, float, str]] = [
                                 r"consider)\w*\b[^.\n]{0,20}?\b(?:scoring|grading|evaluation|judging|marking|"
                                 r"your) (?:criteria|rubrics?|guidelines|instructions|rules)\b|\bskip (?:the |"
                                 r"your )?(?:rubric|criteria|grading|scoring|evaluation)\b"),
-    ("override_void", STRONG, r"\b(?:(?:your|previous|earlier|prior|above|original|system|grading|scoring) (?:instructions?|"
-                              r"rules|guidelines|criteria|rubrics?)|(?:instructions?|rules|guidelines|criteria|rubrics?) "
-                              r"you (?:received|were given|got|have))\b[^.\n]{0,20}?\b(?:are|is|have been|has been) (?:now )?"
-                              r"(?:outdated|obsolete|void|cancell?ed|no longer valid|no longer in force|superseded|invalid|"
-                              r"revoked|replaced|suspended|lifted)\b"),
+    ("override_void", STRONG, r"\b(?:(?:your|previous|earlier|prior|above|original|system|grading|"
+                              r"scoring) (?:instructions?|rules|guidelines|criteria|rubrics?)|(?:instructions?|rules|"
+                              r"guidelines|criteria|rubrics?) you (?:received|were given|got|"
+                              r"have))\b[^.\n]{0,20}?\b(?:are|is|have been|has been) (?:now )?(?:outdated|obsolete|"
+                              r"void|cancell?ed|no longer valid|no longer in force|superseded|invalid|revoked|"
+                              r"replaced|suspended|lifted)\b"),
     ("new_instructions", STRONG, r"\b(?:new|updated|real|actual|hidden) (?:system )?instructions?\s*(?:for|"
                                  r"to) (?:the |you)|\byou are (?:now )?(?:a |an |the )?(?:grader|judge|evaluator|"
                                  r"scorer)\b"),
@@ -189,27 +193,27 @@ SIGNALS: list[tuple[str, float, str]] = [
     ("address_with_intent", STRONG, rf"{_ADDRESS}{_SENT}{{0,120}}?{_INTENT}|"
                                     rf"{_INTENT}{_SENT}{{0,80}}?,\s*{_ART}{_ROLE}\s*(?:{_END}|$)"),
     ("grading_label", STRONG, r"\b(?:note|notes|message|memo|instructions?|comment)s? (?:for|to) (?:the )?(?:grading|"
-                              r"scoring|evaluation|marking|review|judging)\s*:|\b(?:grading|scoring|evaluation|judging|"
-                              r"marking|grader|judge|evaluator|reviewer)(?:'s)?\s+(?:note|notes|override|instructions?|"
-                              r"directive|memo)\s*:"),
+                              r"scoring|evaluation|marking|review|judging)\s*:|\b(?:grading|scoring|evaluation|"
+                              r"judging|marking|grader|judge|evaluator|reviewer)(?:'s)?\s+(?:note|notes|override|"
+                              r"instructions?|directive|memo)\s*:"),
     ("your_grading", WEAK, r"\byour (?:own )?(?:grading|scoring|evaluation|marking|judging) (?:guidelines|rubrics?|"
                            r"criteria|instructions|rules|scale|scheme)\b"),
     ("address_modal", STRONG, rf"{_MODAL}(?={_SENT}*?{_INTENT})(?={_SENT}*?(?:{_TOP}|{_THIS}))"),
     ("address_judge_weak", WEAK, rf"\b(?:dear|attention|hey|note (?:to|for)|message (?:to|for)|as the)\s+(?:the |"
                                  rf"an? )?(?:ai )?{_WEAK_JUDGE}\b|\b{_JUDGE}\b|{_ADDRESS}"),
-    ("demand_score", STRONG, rf"(?:^|[.!?;:\n—–(]\s*|\b(?:please|kindly|just|simply|now|so|(?:be sure|make "
-                             rf"sure|remember|don't forget) to)\s+){_IMP}\b[^.\n]{{0,40}}?{_TOP}|\b{_IMP}\s+(?:this|it|me|my|these|them|"
-                             rf"{_SELF})\b[^.\n]{{0,40}}?{_TOP}|\b(?:{_SELF}|it|"
+    ("demand_score", STRONG, rf"(?:^|[.!?;:\n—–(]\s*|\b(?:please|kindly|just|simply|now|so|(?:be sure|make sure|"
+                             rf"remember|don't forget) to)\s+){_IMP}\b[^.\n]{{0,40}}?{_TOP}|\b{_IMP}\s+(?:this|it|me|"
+                             rf"my|these|them|{_SELF})\b[^.\n]{{0,40}}?{_TOP}|\b(?:{_SELF}|it|"
                              rf"this one)\b[^.\n]{{0,60}}?(?<!would )(?<!could )(?<!might )\b(?:deserves?|merits?|"
                              rf"warrants?|earns?|is worth|should (?:get|receive|be given|be rated|be scored|"
                              rf"be graded|score)|must (?:get|receive|be given)|will (?:get|"
                              rf"receive))\b[^.\n]{{0,40}}?{_TOP}|\b(?:rate|score|grade|mark)\s+(?:this|it|me|"
                              rf"everything|all|{_SELF})\b[^.\n]{{0,20}}?(?<![/\d.])"
                              r"\b(?:10|ten)\b(?!\s*/)|"
-                             rf"\b{_IMP}\s+{_SELF}\s+as\s+(?:perfect|flawless|excellent|outstanding|exemplary|fully correct|"
-                             r"correct)\b|"
-                             r"(?:^|[.!?;:\n]\s*|\bplease\s+)(?:rate|score|grade|mark)\s+(?:this|it)\s+as\s+(?:perfect|flawless|"
-                             r"excellent|outstanding|exemplary|fully correct)\b"),
+                             rf"\b{_IMP}\s+{_SELF}\s+as\s+(?:perfect|flawless|excellent|outstanding|exemplary|"
+                             rf"fully correct|"
+                             r"correct)\b|(?:^|[.!?;:\n]\s*|\bplease\s+)(?:rate|score|grade|mark)\s+(?:this|"
+                             r"it)\s+as\s+(?:perfect|flawless|excellent|outstanding|exemplary|fully correct)\b"),
     ("demand_score_weak", WEAK, rf"\b{_VERB}\b[^.\n]{{0,40}}?{_TOP}|"
                                 r"\b(?:rate|score|grade)\b[^.\n]{0,30}?(?<![/\d.])\b(?:10|ten)\b(?!\s*(?:/|-|–|%|"
                                 r"percent|minutes|seconds|hours|days|years|people|students|times|items|km|kg|m\b))"),
