@@ -11,10 +11,10 @@ held-out prompt and every sample, the **correctness** components (math_correctne
 exact_match, code_tests; not the shaped reward). A prompt's score is the share of its samples
 that are correct; a model's score on a domain is the mean over prompts, pooled over seeds.
 
-Statistics: 95% percentile-bootstrap CIs that resample prompts within each seed (stratified,
-seeded, ``--reps`` resamples); paired differences are taken per (seed, prompt) between two models
-on the same prompt, so prompt difficulty cancels. The per-seed means are listed too, because
-the bootstrap over prompts does not cover the spread between training seeds.
+Statistics: the eval stage's own (pipeline/scoring/stats.py): a seeded percentile bootstrap over
+(seed, prompt) units, ``--reps`` resamples, and a paired bootstrap for differences between two
+models over the units both answered, so prompt difficulty cancels. The per-seed means are listed
+too, because the bootstrap over prompts does not cover the spread between training seeds.
 
 Goals checked (issue 15), per domain that has an expert:
 1. the expert beats the base on its domain (paired CI above 0);
@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import random
 import subprocess
 import sys
 from collections import defaultdict
@@ -62,37 +61,43 @@ def prompt_scores(samples: list[dict[str, Any]]) -> Scores:
     return out
 
 
-def _ci(strata: list[list[float]], reps: int, seed: str) -> dict[str, Any]:
-    """Mean of the pooled values and a 95% bootstrap CI resampling within each stratum (seed)."""
-    strata = [s for s in strata if s]
-    pooled = [v for s in strata for v in s]
-    if not pooled:
-        return {"mean": None, "ci95": None, "n": 0}
-    rng = random.Random(seed)
-    means = []
-    for _ in range(reps):
-        draw = [v for s in strata for v in rng.choices(s, k=len(s))]
-        means.append(sum(draw) / len(draw))
-    means.sort()
-    lo, hi = means[int(0.025 * (reps - 1))], means[int(0.975 * (reps - 1))]
-    return {"mean": round(sum(pooled) / len(pooled), 4), "ci95": [round(lo, 4), round(hi, 4)], "n": len(pooled),
-            "per_seed": [round(sum(s) / len(s), 4) for s in strata]}
+def _per_prompt(per_seed: dict[int, Scores], model: str, domain: str) -> dict[str, tuple[float, float]]:
+    """``{"<seed>:<prompt id>": (share correct, 1)}``: every (seed, prompt) is one resampling unit."""
+    return {f"{seed}:{rid}": (v, 1.0) for seed, s in sorted(per_seed.items())
+            for rid, v in s.get(model, {}).get(domain, {}).items()}
+
+
+def _per_seed(per_prompt: dict[str, tuple[float, float]]) -> dict[str, float]:
+    by: dict[str, list[float]] = defaultdict(list)
+    for key, (v, _) in per_prompt.items():
+        by[key.split(":", 1)[0]].append(v)
+    return {seed: round(sum(v) / len(v), 4) for seed, v in by.items()}
 
 
 def score(per_seed: dict[int, Scores], model: str, domain: str, reps: int) -> dict[str, Any]:
-    strata = [list(s.get(model, {}).get(domain, {}).values()) for _, s in sorted(per_seed.items())]
-    return _ci(strata, reps, seed=f"{model}|{domain}")
+    """Mean correctness and its 95% bootstrap CI over (seed, prompt) units (pipeline.scoring.stats)."""
+    from pipeline.scoring.stats import bootstrap_ci, estimate, sub_seed
+
+    pp = _per_prompt(per_seed, model, domain)
+    if not pp:
+        return {"mean": None, "ci95": None, "n": 0}
+    ci = bootstrap_ci(pp, seed=sub_seed(0, model, domain), n_boot=reps)
+    return {"mean": round(estimate(pp), 4), "ci95": [round(ci[0], 4), round(ci[1], 4)] if ci else None, "n": len(pp),
+            "per_seed": _per_seed(pp)}
 
 
 def paired(per_seed: dict[int, Scores], a: str, b: str, domain: str, reps: int) -> dict[str, Any]:
-    """``a - b`` per (seed, prompt) both models were scored on."""
-    strata = []
-    for _, s in sorted(per_seed.items()):
-        sa, sb = s.get(a, {}).get(domain, {}), s.get(b, {}).get(domain, {})
-        strata.append([sa[k] - sb[k] for k in sorted(set(sa) & set(sb))])
-    out = _ci(strata, reps, seed=f"{a}|{b}|{domain}")
-    out["ci_above_0"] = bool(out["ci95"] and out["ci95"][0] > 0)
-    return out
+    """``a - b`` over the (seed, prompt) units both models were scored on (paired bootstrap)."""
+    from pipeline.scoring.stats import paired_diff, sub_seed
+
+    pa, pb = _per_prompt(per_seed, a, domain), _per_prompt(per_seed, b, domain)
+    d = paired_diff(pa, pb, seed=sub_seed(0, a, b, domain), n_boot=reps) if pa and pb else None
+    if d is None:
+        return {"mean": None, "ci95": None, "n": 0, "ci_above_0": False}
+    shared = set(pa) & set(pb)
+    diffs = _per_seed({k: (pa[k][0] - pb[k][0], 1.0) for k in shared})
+    return {"mean": round(d.diff, 4), "ci95": [round(d.ci[0], 4), round(d.ci[1], 4)], "n": d.n_prompts,
+            "per_seed": diffs, "ci_above_0": bool(d.ci[0] > 0)}
 
 
 def summarize(per_seed: dict[int, Scores], reps: int = 2000) -> dict[str, Any]:
@@ -159,7 +164,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     results = {"returncodes": status, "runs": str(runs), "smoke": args.smoke, "overrides": overrides,
                **summarize(per_seed, args.reps)}
     notes = ["metric: correctness (share of samples whose correctness rewards all score 1), non_thinking eval",
-             "95% CI: percentile bootstrap over prompts within each seed; paired = same seed and prompt",
+             "95% CI: pipeline.scoring.stats bootstrap over (seed, prompt) units; paired = same seed and prompt",
              "smoke=true means reduced sizes: a check that the proof runs, not the proof"]
     path = write_result("proof_smoke" if args.smoke else "proof", vars(args), results, notes)
     print_table(results)

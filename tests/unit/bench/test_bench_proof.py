@@ -36,7 +36,7 @@ def _seed(base, expert, sft, mixed, n=40):
 def test_paired_difference_and_ci_on_known_data():
     per_seed = {0: _seed(0.1, 0.6, 0.4, 0.4), 1: _seed(0.1, 0.5, 0.4, 0.45)}
     d = paired(per_seed, "expert:math", "base", "math", reps=500)
-    assert d["mean"] == 0.45 and d["n"] == 80 and d["per_seed"] == [0.5, 0.4]
+    assert d["mean"] == 0.45 and d["n"] == 80 and d["per_seed"] == {"0": 0.5, "1": 0.4}
     assert 0 < d["ci95"][0] <= 0.45 <= d["ci95"][1] and d["ci_above_0"]
     same = paired(per_seed, "sft", "sft", "math", reps=200)
     assert same["mean"] == 0.0 and same["ci95"] == [0.0, 0.0] and not same["ci_above_0"]
