@@ -11,8 +11,11 @@ is swapped in with ``sync_weights`` (seconds) when only its weights differ
 (pipeline/stages/eval_generate.py), and all domains and modes of a model go to the engine in
 one generate call. Then the engine is closed and **one fixed judge** is loaded: the
 ``judge.model`` weights in their own engine (or the configured endpoint), never the engine of a
-model under evaluation, so no model grades its own writing. It scores the samples of every
-model in one batch, and ``metrics.json`` names it (``judge``: model, path, checkpoint hash).
+model under evaluation, so no model grades its own writing. It scores each model's samples in one
+batch (per model, so a model's scores do not depend on which other models the run evaluates: a
+judge's greedy output can shift with batch composition on CPU kernels), and ``metrics.json``
+names it (``judge``: model, path, checkpoint hash). Known limit: the judge engine's prefix cache is
+shared across models, so a near-tie verdict can still differ from a run that judged one model alone.
 
 Writes ``eval/metrics.json``:
 ``{"models": {model: {domain: {metric: value, metric_ci: [lo, hi], n_prompts, n_samples}}},
@@ -140,7 +143,8 @@ def stats_from_samples(samples: list[dict[str, Any]], pass_k: list[int]) -> dict
 
 def generate_and_score(cfg: PipelineConfig, models: dict[str, str], rows: Rows) -> tuple[dict[str, list], dict]:
     """``{label: scored samples}`` for ``{label: model}``, and the timing: generation on one engine
-    (weights swapped between models), then every sample scored in one router call with the fixed judge."""
+    (weights swapped between models), then each model's samples scored in one router call (one judge
+    batch) by the fixed judge, loaded once after the generation engine is closed."""
     from ..run.progress import progress_bar
     from ..scoring.reward_factory import build_router
     from ..rollout import SamplingConfig
@@ -156,13 +160,10 @@ def generate_and_score(cfg: PipelineConfig, models: dict[str, str], rows: Rows) 
             advance(1)
     t1 = time.perf_counter()
     router = build_router(cfg, engine=None)  # engine=None: the judge loads judge.model itself, never a model under eval
-    try:
-        scored = router.score_rows([r for label in generated for r in generated[label]])
+    try:  # one batch per model: its scores never depend on which other models this run evaluates
+        out = {label: router.score_rows(gen) for label, gen in generated.items()}
     finally:
         router.close()
-    out, start = {}, 0
-    for label, gen in generated.items():
-        out[label], start = scored[start:start + len(gen)], start + len(gen)
     timing = {"generate_s": round(t1 - t0, 2), "score_s": round(time.perf_counter() - t1, 2),
               "switch_s": [round(s, 3) for s in swapper.switch_s], "engine_builds": swapper.builds}
     return out, timing
