@@ -16,6 +16,9 @@ times by its sampler); we return one completion per prompt entry with:
   sampled tokens get a loss (TRL multiplies it into the loss mask);
 - ``completion_tokens`` and ``finish_reason``, forwarded to the rewards (length penalty).
 
+Dynamic sampling (pipeline/train/dynamic_sampling.py) generates a step's groups before TRL asks,
+through ``generate_timed``, and hands them over with ``stage(prompts, tracks)``: the next call with
+exactly those prompts returns them instead of sampling again. ``completions`` counts what TRL got.
 Weights: before generating, when ``trainer.state.global_step`` changed since the last sync,
 the policy (LoRA merged) is pushed into the engine with ``engine.sync_weights``.
 Mode: read from the prompt's system turn (``templates.SYSTEM_PROMPTS``), so one dataset can
