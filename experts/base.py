@@ -22,6 +22,8 @@ import copy
 from dataclasses import dataclass, fields
 from typing import Any, Callable, Mapping, Union
 
+from rewards.registry import Registry, origin_of
+
 MODES = ("thinking", "non_thinking", "both")
 CANONICAL_REWARDS = ("math_correctness", "code_tests", "exact_match", "length_penalty",
                      "language_consistency", "format", "rubric_judge")
@@ -109,13 +111,16 @@ class ExpertSpec:
         return {f.name: copy.deepcopy(getattr(self, f.name)) for f in fields(self) if f.name in keys}
 
 
-_EXPERTS: dict[str, ExpertSpec] = {}
-_ORIGINS: dict[str, Any] = {}
+# The built-in domains, imported on first use; users add theirs with @register_expert.
+EXPERTS = Registry("expert", {
+    "agentic_code": "experts.agentic_code:agentic_code_expert",
+    "agentic_search": "experts.agentic_search:agentic_search_expert",
+    "code": "experts.code:code_expert",
+    "logic": "experts.logic:logic_expert",
+    "math": "experts.math:math_expert",
+    "writing": "experts.writing:writing_expert",
+})
 SpecOrFactory = Union[ExpertSpec, Callable[[], ExpertSpec]]
-
-
-def _origin(obj: SpecOrFactory) -> Any:
-    return obj if isinstance(obj, ExpertSpec) else f"{obj.__module__}.{obj.__qualname__}"
 
 
 def register_expert(name: str) -> Callable[[SpecOrFactory], SpecOrFactory]:
@@ -129,9 +134,7 @@ def register_expert(name: str) -> Callable[[SpecOrFactory], SpecOrFactory]:
             raise TypeError(f"@register_expert({name!r}) needs an ExpertSpec or a function returning one")
         if spec.domain != name:
             raise ValueError(f"@register_expert({name!r}) got a spec for domain {spec.domain!r}")
-        if name in _EXPERTS and _ORIGINS[name] != _origin(obj):
-            raise ValueError(f"expert {name!r} is already registered (by {_ORIGINS[name]})")
-        _EXPERTS[name], _ORIGINS[name] = spec, _origin(obj)
+        EXPERTS.register(name, spec, origin=repr(obj) if isinstance(obj, ExpertSpec) else origin_of(obj))
         return obj
 
     return deco
@@ -139,13 +142,10 @@ def register_expert(name: str) -> Callable[[SpecOrFactory], SpecOrFactory]:
 
 def registered_experts() -> dict[str, ExpertSpec]:
     """Every registered expert by domain (importing the built-in ones first)."""
-    from . import builtin  # noqa: F401  (registers the built-in domains)
-
-    return dict(_EXPERTS)
+    return EXPERTS.load_all()
 
 
 def get_expert(name: str) -> ExpertSpec:
-    experts = registered_experts()
-    if name not in experts:
-        raise KeyError(f"unknown domain {name!r}; registered: {', '.join(sorted(experts))}")
-    return experts[name]
+    if name not in EXPERTS:
+        raise KeyError(f"unknown domain {name!r}; registered: {', '.join(EXPERTS.names())}")
+    return EXPERTS.get(name)

@@ -13,9 +13,10 @@ resolved by :func:`resolve_reward`.
 """
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass, field
 from typing import Any, Callable, ClassVar, Literal, Protocol
+
+from .registry import Registry, import_attr
 
 Status = Literal["ok", "unparseable", "timeout", "error", "flagged"]
 STATUSES: tuple[str, ...] = ("ok", "unparseable", "timeout", "error", "flagged")
@@ -50,47 +51,47 @@ class Reward(Protocol):
     def __call__(self, rows: list[Row]) -> list[RewardResult]: ...
 
 
-_REGISTRY: dict[str, type] = {}
+# The built-in rewards, imported on first use; users add theirs with @register_reward.
+REWARDS = Registry("reward", {
+    "code_tests": "rewards.code:CodeTests",
+    "constitution_penalty": "rewards.constitution_penalty:ConstitutionPenalty",
+    "exact_match": "rewards.logic:ExactMatch",
+    "format": "rewards.format:Format",
+    "language_consistency": "rewards.language:LanguageConsistency",
+    "length_penalty": "rewards.length:LengthPenalty",
+    "math_correctness": "rewards.math:MathCorrectness",
+    "rubric_judge": "rewards.judge:RubricJudge",
+})
+_REGISTRY = REWARDS.entries
 
 
 def register_reward(name: str) -> Callable[[type], type]:
     """Class decorator: register a reward class under ``name``. Duplicate names are rejected."""
 
     def deco(cls: type) -> type:
-        if name in _REGISTRY and _REGISTRY[name] is not cls:
-            raise ValueError(f"reward {name!r} is already registered by {_REGISTRY[name].__module__}")
         cls.name = name
-        _REGISTRY[name] = cls
-        return cls
+        return REWARDS.decorator(name)(cls)
 
     return deco
 
 
-def _load_builtin() -> None:
-    # Importing the modules runs their @register_reward decorators.
-    from . import builtin  # noqa: F401
-
-
 def registered_rewards() -> dict[str, type]:
-    _load_builtin()
-    return dict(_REGISTRY)
+    return REWARDS.load_all()
 
 
 def resolve_reward(name: str) -> type:
     """Return the reward class for a registered name or a ``module.path:ClassName`` import path."""
-    _load_builtin()
-    if name in _REGISTRY:
-        return _REGISTRY[name]
+    if name in REWARDS:
+        return REWARDS.get(name)
     if ":" in name:
-        mod_name, _, attr = name.partition(":")
         try:
-            obj = getattr(importlib.import_module(mod_name), attr)
+            obj = import_attr(name)
         except (ImportError, AttributeError) as e:
             raise KeyError(f"cannot import custom reward {name!r}: {e}") from None
         if not callable(obj):
             raise KeyError(f"custom reward {name!r} is not callable")
         return obj
-    raise KeyError(f"unknown reward {name!r}; registered: {', '.join(sorted(_REGISTRY))}, "
+    raise KeyError(f"unknown reward {name!r}; registered: {', '.join(REWARDS.names())}, "
                    "or give a custom one as 'module.path:ClassName'")
 
 

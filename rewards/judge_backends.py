@@ -34,6 +34,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, Protocol
 
+from .registry import Registry
+
 Messages = list[dict[str, str]]
 
 
@@ -60,27 +62,27 @@ def _takes_formats(fn: Callable[..., Any]) -> bool:
     return "formats" in params or any(p.kind is p.VAR_KEYWORD for p in params.values())
 
 
-BACKENDS: dict[str, type] = {}
+# Both built-in backends live in this module; others register with @register_backend.
+JUDGE_BACKENDS = Registry("judge backend", {
+    "callable": "rewards.judge_backends:CallableBackend",
+    "openai": "rewards.judge_backends:OpenAIBackend",
+})
+BACKENDS = JUDGE_BACKENDS.entries
 
 
 def register_backend(name: str) -> Callable[[type], type]:
     """Class decorator: register a judge backend under ``name``; duplicates are rejected."""
-
-    def deco(cls: type) -> type:
-        if name in BACKENDS and BACKENDS[name] is not cls:
-            raise ValueError(f"judge backend {name!r} is already registered")
-        BACKENDS[name] = cls
-        return cls
-
-    return deco
+    return JUDGE_BACKENDS.decorator(name)
 
 
 def build_backend(name: str, **params: Any) -> JudgeBackend:
     """Instantiate a registered backend; unknown names and bad params raise ValueError."""
-    if name not in BACKENDS:
-        raise ValueError(f"unknown judge backend {name!r}; choose from {', '.join(sorted(BACKENDS))}")
     try:
-        return BACKENDS[name](**params)
+        cls = JUDGE_BACKENDS.get(name)
+    except KeyError:
+        raise ValueError(f"unknown judge backend {name!r}; choose from {', '.join(JUDGE_BACKENDS.names())}") from None
+    try:
+        return cls(**params)
     except TypeError as e:
         raise ValueError(f"judge backend {name!r}: bad params {sorted(params)}: {e}") from None
 

@@ -21,11 +21,12 @@ its tests is never confused with a broken sandbox.
 """
 from __future__ import annotations
 
-import importlib
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, fields
 from typing import Any, Callable, Sequence
+
+from .registry import Registry
 
 
 class SandboxUnavailableError(RuntimeError):
@@ -104,27 +105,22 @@ class SandboxBase:
             return list(pool.map(lambda p: self.run(p.code, files=p.files, stdin=p.stdin, timeout_s=p.timeout_s), progs))
 
 
-# name -> "module:Class" (imported on first use) or a factory registered at runtime
-_BACKENDS: dict[str, str | Callable[..., Any]] = {
+# The built-in backends, imported on first use; register_sandbox adds a factory or "module:Class".
+SANDBOXES = Registry("sandbox backend", {
     "local": "rewards.sandbox_local:LocalSandbox",
     "remote": "rewards.sandbox_remote:RemoteSandbox",
-}
+})
 
 
 def register_sandbox(name: str, factory: str | Callable[..., Any]) -> None:
     """Add a backend (a factory or a ``module:Class`` path). Duplicate names are rejected."""
-    if name in _BACKENDS and _BACKENDS[name] != factory:
-        raise ValueError(f"sandbox backend {name!r} is already registered")
-    _BACKENDS[name] = factory
+    SANDBOXES.register(name, factory)
 
 
 def build_sandbox(backend: str = "local", **params: Any) -> Any:
     """Instantiate a backend by name with its params (SandboxConfig keys + backend-specific ones)."""
     try:
-        factory = _BACKENDS[backend]
+        factory = SANDBOXES.get(backend)
     except KeyError:
-        raise ValueError(f"unknown sandbox backend {backend!r}; choose from {', '.join(sorted(_BACKENDS))}") from None
-    if isinstance(factory, str):
-        mod, _, attr = factory.partition(":")
-        factory = getattr(importlib.import_module(mod), attr)
+        raise ValueError(f"unknown sandbox backend {backend!r}; choose from {', '.join(SANDBOXES.names())}") from None
     return factory(**params)

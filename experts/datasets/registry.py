@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
+from rewards.registry import Registry
+
 from .rows import ROW_KEYS, Row
 
 Builder = Callable[..., list[Row]]  # (split, n, seed[, difficulty=...])
@@ -26,7 +28,15 @@ class DatasetEntry:
     """Named difficulty levels the builder accepts as ``difficulty=``; empty = no levels."""
 
 
-_DATASETS: dict[str, DatasetEntry] = {}
+# The built-in builders, imported on first use; users add theirs with @register_dataset.
+DATASETS = Registry("dataset", {
+    "agentic_code": "experts.datasets.agentic_code:build",
+    "agentic_search": "experts.datasets.search:build",
+    "code": "experts.datasets.code:build",
+    "logic": "experts.datasets.logic:build",
+    "math": "experts.datasets.math:build",
+    "writing": "experts.datasets.writing:build",
+})
 
 
 def register_dataset(name: str, required: tuple[str, ...] = ("prompt",),
@@ -35,29 +45,14 @@ def register_dataset(name: str, required: tuple[str, ...] = ("prompt",),
     bad = [k for k in required if k not in ROW_KEYS]
     if bad or "prompt" not in required:
         raise ValueError(f"dataset {name!r}: required must include 'prompt' and only row keys {ROW_KEYS}, got {required}")
-
-    def deco(build: Builder) -> Builder:
-        old = _DATASETS.get(name)
-        if old is not None and _origin(old.build) != _origin(build):
-            raise ValueError(f"dataset {name!r} is already registered by {_origin(old.build)}")
-        _DATASETS[name] = DatasetEntry(name, build, tuple(required), tuple(difficulties))
-        return build
-
-    return deco
-
-
-def _origin(fn: Callable) -> str:
-    return f"{getattr(fn, '__module__', '?')}.{getattr(fn, '__qualname__', repr(fn))}"
+    return DATASETS.decorator(name, lambda build: DatasetEntry(name, build, tuple(required), tuple(difficulties)))
 
 
 def registered_datasets() -> dict[str, DatasetEntry]:
-    from . import builtin  # noqa: F401  (importing registers the built-in builders)
-
-    return dict(_DATASETS)
+    return DATASETS.load_all()
 
 
 def get_dataset(name: str) -> DatasetEntry:
-    datasets = registered_datasets()
-    if name not in datasets:
-        raise KeyError(f"unknown dataset {name!r}; registered: {', '.join(sorted(datasets))}")
-    return datasets[name]
+    if name not in DATASETS:
+        raise KeyError(f"unknown dataset {name!r}; registered: {', '.join(DATASETS.names())}")
+    return DATASETS.get(name)

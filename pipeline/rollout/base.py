@@ -1,10 +1,11 @@
 """Rollout types, the backend registry and ``build_engine``."""
 from __future__ import annotations
 
-import importlib
 import logging
 from dataclasses import dataclass, field
 from typing import Any, Callable
+
+from rewards.registry import Registry
 
 from .templates import Messages, render
 
@@ -94,22 +95,16 @@ class RolloutEngine:
         pass
 
 
-_BACKENDS: dict[str, str] = {
+# The built-in backends, imported on first use (vLLM and torch are heavy).
+BACKENDS = Registry("rollout backend", {
     "vllm": "pipeline.rollout.vllm_backend:VLLMEngine",
     "hf": "pipeline.rollout.hf_backend:HFEngine",
-}
+})
 
 
-def register_backend(name: str, import_path: str) -> None:
-    """Register a backend lazily by ``module:Class`` so heavy imports happen on use."""
-    if name in _BACKENDS and _BACKENDS[name] != import_path:
-        raise ValueError(f"rollout backend {name!r} already registered")
-    _BACKENDS[name] = import_path
-
-
-def _load(name: str) -> Callable[..., RolloutEngine]:
-    mod, _, cls = _BACKENDS[name].partition(":")
-    return getattr(importlib.import_module(mod), cls)
+def register_backend(name: str, import_path: str | Callable[..., RolloutEngine]) -> None:
+    """Register a backend: an engine class, or ``module:Class`` so heavy imports happen on use."""
+    BACKENDS.register(name, import_path)
 
 
 def vllm_available() -> bool:
@@ -126,6 +121,6 @@ def build_engine(model_path: str, backend: str = "auto", **options: Any) -> Roll
         backend = "vllm" if vllm_available() else "hf"
         if backend == "hf":
             log.warning("vLLM is not importable; falling back to HF generate for rollouts (slower)")
-    if backend not in _BACKENDS:
-        raise ValueError(f"unknown rollout backend {backend!r}; choose from auto, {', '.join(_BACKENDS)}")
-    return _load(backend)(model_path, **options)
+    if backend not in BACKENDS:
+        raise ValueError(f"unknown rollout backend {backend!r}; choose from auto, {', '.join(BACKENDS.names())}")
+    return BACKENDS.get(backend)(model_path, **options)
