@@ -71,3 +71,19 @@ def test_metrics_table_is_never_truncated_on_a_narrow_console():
     assert "…" not in out and "a-long-model-name-1" in out and "code@thinking" in out
     assert out.count("accuracy=0.25 | 0.50") == 8
     assert metrics_table(models).columns[0].no_wrap
+
+
+def test_verbose_leaves_output_on_the_console_and_logs_to_the_stage_log(tmp_path):
+    code = textwrap.dedent(f"""
+        import logging, os
+        from pathlib import Path
+        from pipeline.run.stage_log import configure_logging, stage_output
+        configure_logging(True)
+        with stage_output(Path({str(tmp_path)!r}) / "s"):
+            os.write(2, b"C-LEVEL-STDERR\\n")
+            logging.getLogger("vllm.engine").info("ENGINE-INFO")
+    """)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert "C-LEVEL-STDERR" in proc.stderr and "ENGINE-INFO" in proc.stderr
+    assert "ENGINE-INFO" in (tmp_path / "s" / "stage.log").read_text()
