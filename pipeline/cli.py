@@ -22,6 +22,8 @@ import os
 import sys
 from typing import Callable
 
+from .vocab import stage_names_help
+
 EXIT_USER_ERROR = 2
 EXIT_ENVIRONMENT_ERROR = 1  # the machine, not the input: a full disk or quota
 ENGINE_COMMANDS = ("run", "stage", "eval")  # commands that start vLLM engines (and so want the preload)
@@ -58,15 +60,15 @@ def _check_stage_name(name: str) -> None:
     """Reject a stage name no stage answers to before anything is written."""
     from .errors import ConfigError
     from .config.semantics import known_domains
-    from .stages import STAGE_MODULES
+    from .stages import STAGES
 
     kind, colon, domain = name.partition(":")
     if kind == "expert":
         if domain not in known_domains():
             raise ConfigError("stage", f"expert stages are named expert:<domain> with a known domain "
                                        f"({', '.join(known_domains())}), got {name!r}")
-    elif colon or kind not in STAGE_MODULES:
-        raise ConfigError("stage", f"unknown stage {name!r}; use expert:<domain>, distill, sft, mixed, eval or report")
+    elif colon or kind not in STAGES:
+        raise ConfigError("stage", f"unknown stage {name!r}; use {stage_names_help()}")
 
 
 def cmd_stage(args: argparse.Namespace) -> int:
@@ -168,7 +170,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--from", dest="from_stage", help="force this stage and everything downstream to rerun")
     p.set_defaults(func=cmd_run)
 
-    p = sub.add_parser("stage", help="run one stage: expert:<domain>, distill, sft, mixed, eval, report")
+    p = sub.add_parser("stage", help=f"run one stage: {stage_names_help()}")
     p.add_argument("name", help="stage name, e.g. expert:math or eval")
     _config_args(p)
     p.add_argument("--output", help="run directory (default: output_dir from the config)")

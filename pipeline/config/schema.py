@@ -1,24 +1,19 @@
-"""Typed configuration for every pipeline section, loaded from YAML with dotted overrides.
+"""Typed configuration for every pipeline section (pydantic models, a docstring per field).
 
-    cfg = load_config("configs/demo.yaml", ["experts.math.steps=20", "rollout.backend=hf"])
-
-Every model forbids unknown keys (a typo is an error, not silently ignored). Validation
-errors are turned into one line naming the dotted field path, e.g.
-``rewards.math[1].name: unknown reward 'lenght_penalty'; registered: ...``.
-Checks that need the reward/expert registries or the file system (unknown domains, unknown
-reward names, missing constitution or data files) run in :func:`check_semantics`.
+Every model forbids unknown keys (a typo is an error, not silently ignored). Loading YAML with
+dotted overrides and turning validation errors into one line naming the field is ``load.py``;
+checks that need registries or files are ``semantics.py``.
 """
 from __future__ import annotations
 
 import hashlib
 import json
-from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from ..errors import ConfigError
+from ..vocab import MODES, STAGE_KINDS, Mode, ModeChoice, StageKind
 
 
 class Section(BaseModel):
@@ -169,10 +164,16 @@ class RolloutCorrection(Section):
 class GRPOSettings(Section):
     """DeepSeek-V3.2 GRPO settings; see pipeline/train/grpo.py for how each maps onto TRL."""
 
+    @model_validator(mode="before")
+    @classmethod
+    def _kl_beta_lives_per_domain(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "beta" in data:
+            raise ValueError("grpo.beta is not a setting: the KL weight is kl_beta, per domain "
+                             "(experts.<domain>.kl_beta, mixed.kl_beta)")
+        return data
+
     loss_type: Literal["grpo", "dapo", "dr_grpo", "bnpo"] = "dapo"
     """Loss aggregation (TRL loss_type)."""
-    beta: float = Field(0.0, ge=0)
-    """KL weight (0 disables the reference model)."""
     unbiased_kl: bool = True
     """V3.2 unbiased KL estimate (TRL use_bias_correction_kl)."""
     off_policy_mask_threshold: float | None = None
@@ -244,7 +245,7 @@ class ExpertConfig(Section):
     """Max new tokens per completion; None = the spec's default."""
     kl_beta: float | None = Field(None, ge=0)
     """Per-domain KL weight (0 allowed); None = the spec's default."""
-    mode: Literal["thinking", "non_thinking", "both"] | None = None
+    mode: ModeChoice | None = None
     """Training mode; None = the spec's default."""
     lora: LoraConfig | None = None
     """LoRA adapters; None = full fine-tuning (or the spec's default)."""
@@ -286,7 +287,7 @@ class DistillRevision(Section):
 class DistillConfig(Section):
     """Distillation data generation (stage `distill`): experts write answers, rewards filter them."""
 
-    modes: list[Literal["thinking", "non_thinking"]] = Field(default_factory=lambda: ["thinking", "non_thinking"])
+    modes: list[Mode] = Field(default_factory=lambda: list(MODES))
     """Modes to generate data in."""
     mode_experts: dict[str, str] = Field(default_factory=dict)
     """Optional per-mode generator, e.g. {non_thinking: base}: 'base', 'expert:<domain>', or 'expert' (the
@@ -383,7 +384,7 @@ class MixedConfig(Section):
     kl_beta: dict[str, float] = Field(default_factory=dict)
     """Per-domain KL weight override (0 allowed; missing domains use their expert spec's kl_beta). Each row carries
     its domain's weight (the kl_weight column) and the loss weights that row's KL term by it (v32_loss.py)."""
-    mode: Literal["thinking", "non_thinking", "both"] = "non_thinking"
+    mode: ModeChoice = "non_thinking"
     """Training mode."""
     lora: LoraConfig | None = None
     """LoRA adapters; None = full fine-tuning."""
@@ -414,7 +415,7 @@ class EvalConfig(Section):
     """Samples per prompt (for pass@k)."""
     pass_k: list[int] = Field(default_factory=lambda: [1])
     """k values for pass@k; each must be <= samples."""
-    modes: list[Literal["thinking", "non_thinking"]] = Field(default_factory=lambda: ["non_thinking"])
+    modes: list[Mode] = Field(default_factory=lambda: ["non_thinking"])
     """Modes to evaluate."""
     temperature: float = Field(0.7, ge=0)
     """Sampling temperature for eval."""
@@ -463,8 +464,7 @@ class PipelineConfig(Section):
     """Local folder for the staging copies of a URL output_dir on each node (default ~/.cache/posttrain/runs)."""
     domains: list[str] = Field(default_factory=lambda: ["math", "code", "logic", "writing"])
     """Domains this run covers."""
-    stages: list[Literal["expert", "distill", "sft", "mixed", "eval", "report"]] = Field(
-        default_factory=lambda: ["expert", "distill", "sft", "mixed", "eval", "report"])
+    stages: list[StageKind] = Field(default_factory=lambda: list(STAGE_KINDS))
     """Stage kinds `posttrain run` executes, in DAG order (experts run for each key of `experts`)."""
     rollout: RolloutConfig = Field(default_factory=RolloutConfig)
     """Rollout engine settings."""
@@ -525,83 +525,3 @@ class PipelineConfig(Section):
         if sections:
             data = {k: data[k] for k in sections}
         return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
-
-
-def apply_overrides(data: dict[str, Any], overrides: list[str]) -> dict[str, Any]:
-    """Apply ``a.b.c=value`` overrides (value parsed as YAML) onto a nested dict."""
-    for item in overrides:
-        key, sep, raw = item.partition("=")
-        if not sep or not key:
-            raise ConfigError(item, "override must look like dotted.key=value")
-        node: Any = data
-        parts = key.split(".")
-        for i, part in enumerate(parts[:-1]):
-            nxt = node[_index(node, parts, i)] if isinstance(node, list) else node.setdefault(part, {})
-            if not isinstance(nxt, (dict, list)):
-                raise ConfigError(".".join(parts[: i + 1]), f"is a {type(nxt).__name__}, cannot set {key}")
-            node = nxt
-        last = parts[-1]
-        try:
-            value = yaml.safe_load(raw) if raw else None
-        except yaml.YAMLError as e:
-            raise ConfigError(key, f"value {raw!r} is not valid YAML ({_yaml_problem(e)})") from None
-        if isinstance(node, list):
-            node[_index(node, parts, len(parts) - 1)] = value
-        else:
-            node[last] = value
-    return data
-
-
-def _index(node: list[Any], parts: list[str], i: int) -> int:
-    """``parts[i]`` as an index into the list ``node``, or a ConfigError naming the path."""
-    where = ".".join(parts[:i]) or parts[0]
-    try:
-        idx = int(parts[i])
-    except ValueError:
-        raise ConfigError(where, f"is a list; use an index (0..{len(node) - 1}), not {parts[i]!r}") from None
-    if not -len(node) <= idx < len(node):
-        raise ConfigError(where, f"index {idx} out of range: the list has {len(node)} item(s)")
-    return idx
-
-
-def _yaml_problem(e: yaml.YAMLError) -> str:
-    """One line for a YAML error: the problem and its line/column (1-based)."""
-    mark = getattr(e, "problem_mark", None)
-    problem = getattr(e, "problem", None) or str(e).splitlines()[0]
-    return f"line {mark.line + 1}, column {mark.column + 1}: {problem}" if mark else problem
-
-
-def _loc(loc: tuple[Any, ...]) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
-
-
-def parse_config(data: dict[str, Any], base_dir: Path | None = None) -> PipelineConfig:
-    """Validate a dict into a PipelineConfig; raise ConfigError with the first problem."""
-    try:
-        cfg = PipelineConfig.model_validate(data)
-    except ValidationError as e:
-        err = e.errors()[0]
-        msg = err["msg"].removeprefix("Value error, ")
-        if err["type"] == "extra_forbidden":
-            msg = "unknown key (check the spelling; see `posttrain validate --help` for the schema)"
-        raise ConfigError(_loc(err["loc"]), msg) from None
-    from .semantics import check_semantics
-
-    check_semantics(cfg, base_dir or Path.cwd())
-    return cfg
-
-
-def load_config(path: str | Path, overrides: list[str] | None = None) -> PipelineConfig:
-    path = Path(path)
-    if not path.is_file():
-        raise ConfigError("", f"config file {str(path)!r} not found")
-    try:
-        data = yaml.safe_load(path.read_text()) or {}
-    except yaml.YAMLError as e:
-        raise ConfigError("", f"{path}: invalid YAML: {_yaml_problem(e)}") from None
-    if not isinstance(data, dict):
-        raise ConfigError("", f"{path}: top level must be a mapping")
-    return parse_config(apply_overrides(data, overrides or []))

@@ -11,6 +11,7 @@ from typing import Any
 
 from .schema import PipelineConfig
 from ..errors import ConfigError
+from ..vocab import MODES, STAGE_KINDS
 from .batching import check_training
 from ..paths import resolve_path
 from ..run.run_store import check_output_dir
@@ -87,10 +88,9 @@ def check_semantics(cfg: PipelineConfig, base_dir: Path) -> None:
             node = getattr(node, part)
         for d in node:
             _check_domain(f"{section}.{d}", d, domains)
-    stage_kinds = ("expert", "distill", "sft", "mixed", "eval", "report")
     for kind in cfg.resources:
-        if kind not in stage_kinds:
-            raise ConfigError(f"resources.{kind}", f"unknown stage kind; choose from {', '.join(stage_kinds)}")
+        if kind not in STAGE_KINDS:
+            raise ConfigError(f"resources.{kind}", f"unknown stage kind; choose from {', '.join(STAGE_KINDS)}")
     _check_mode_experts(cfg)
     check_output_dir(cfg.output_dir)
     _check_rewards(cfg, domains)
@@ -101,8 +101,6 @@ def check_semantics(cfg: PipelineConfig, base_dir: Path) -> None:
 
 
 def _check_mode_experts(cfg: PipelineConfig) -> None:
-    from ..rollout.templates import MODES
-
     for mode, gen in cfg.distill.mode_experts.items():
         path = f"distill.mode_experts.{mode}"
         if mode not in MODES:

@@ -30,10 +30,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
-Mode = Literal["thinking", "non_thinking"]
-MODES: tuple[str, ...] = ("thinking", "non_thinking")
+from ..vocab import MODES, Mode  # noqa: F401  (re-exported: templates.MODES, templates.Mode)
+
 THINK_OPEN, THINK_CLOSE = "<think>", "</think>"
 
 SYSTEM_PROMPTS: dict[str, str] = {

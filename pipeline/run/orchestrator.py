@@ -33,7 +33,8 @@ from ..errors import ConfigError
 from .manifest import read_manifest, stage_dir, write_manifest
 from .ray_runtime import init_ray
 from .run_store import RunStore, is_remote
-from ..stages import STAGE_MODULES, run_stage_inline, stage_kind
+from ..stages import STAGES, run_stage_inline, stage_kind
+from ..vocab import STAGE_KINDS
 
 log = logging.getLogger(__name__)
 
@@ -46,14 +47,14 @@ STAGE_SECTIONS: dict[str, tuple[str, ...]] = {
     "eval": ("model", "seed", "domains", "rollout", "rewards", "judge", "sandbox", "data", "eval"),
     "report": (),
 }
-ORDER = ("expert", "distill", "sft", "mixed", "eval", "report")
+ORDER = STAGE_KINDS
 
 
 def plan(cfg: PipelineConfig) -> list[str]:
     """Stage names in DAG order for this config."""
     names = [f"expert:{d}" for d in cfg.experts] if "expert" in cfg.stages else []
     names += [k for k in ORDER[1:] if k in cfg.stages]
-    missing = sorted({stage_kind(n) for n in names} - set(STAGE_MODULES))
+    missing = sorted({stage_kind(n) for n in names} - set(STAGES.names()))
     if missing:
         raise ConfigError("experts" if "expert" in missing else missing[0],
                           f"stage kind(s) {missing} are not available in this version of posttrain")
@@ -240,7 +241,7 @@ def _print_end(console: Any, run_dir: Path, where: str, tables: tuple[str, ...] 
 def run_single_stage(cfg: PipelineConfig, name: str) -> int:
     """`posttrain stage NAME`: run one stage in this process (no Ray), always."""
     names = plan(cfg) if not name.startswith("expert:") else [name]
-    if name not in names and stage_kind(name) not in STAGE_MODULES:
+    if name not in names and stage_kind(name) not in STAGES:
         raise ConfigError("stage", f"unknown stage {name!r}; available: {', '.join(names)}")
     hashes = stage_hashes(cfg, names if name in names else [name])
     store = RunStore.for_config(cfg)

@@ -1,8 +1,8 @@
 """Multi-worker training under Ray Train, shared by the SFT and GRPO stages.
 
-    result = train("pipeline.stages.sft:train_sft", spec, num_workers, out_dir=out, name="sft", cfg=cfg)
+    result = train(train_sft, spec, num_workers, out_dir=out, name="sft", cfg=cfg)
 
-``entry`` (``module:function``) is called with ``spec`` (plain JSON): in this process when
+``entry`` (a module-level function, so Ray workers import it by reference) is called with ``spec`` (plain JSON): in this process when
 ``num_workers`` is 1, else on every worker of a Ray Train ``TorchTrainer``: DDP over gloo on CPU, NCCL with GPUs; accelerate, and so TRL's
 trainers, pick up the process group Ray Train sets up. Rank 0's return value comes back.
 Workers read and write the run directory, so it must be storage they all share; each worker
@@ -10,7 +10,6 @@ takes 1 CPU (or 1 GPU) beyond what the stage task itself holds.
 """
 from __future__ import annotations
 
-import importlib
 import json
 from pathlib import Path
 from typing import Any, Callable
@@ -21,22 +20,20 @@ from .ray_runtime import init_ray
 RESULT = "ray_result.json"
 
 
-def _entry(entry: str) -> Callable[[dict[str, Any]], dict[str, Any]]:
-    module, _, fn = entry.partition(":")
-    return getattr(importlib.import_module(module), fn)
+Entry = Callable[[dict[str, Any]], dict[str, Any]]
 
 
 def _loop(config: dict[str, Any]) -> None:
     import ray.train
 
-    result = _entry(config["entry"])(config["spec"])
+    result = config["entry"](config["spec"])
     if ray.train.get_context().get_world_rank() == 0:
         (Path(config["out_dir"]) / RESULT).write_text(json.dumps(result))
 
 
-def train(entry: str, spec: dict[str, Any], num_workers: int, out_dir: Path, name: str, cfg: PipelineConfig) -> dict[str, Any]:
+def train(entry: Entry, spec: dict[str, Any], num_workers: int, out_dir: Path, name: str, cfg: PipelineConfig) -> dict[str, Any]:
     if num_workers == 1:
-        return _entry(entry)(spec)
+        return entry(spec)
     import torch
     from ray.train import RunConfig, ScalingConfig
     from ray.train.torch import TorchConfig, TorchTrainer

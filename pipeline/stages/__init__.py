@@ -3,25 +3,30 @@
     @register_stage("eval")
     def run_eval(cfg, run_dir, name): ...
 
-Kinds: expert (name ``expert:<domain>``), distill, sft, mixed, eval, report. Stage modules
+Kinds are ``pipeline.vocab.STAGE_KINDS`` (experts are named ``expert:<domain>``). Stage modules
 are imported lazily by kind, so importing the registry stays cheap.
 """
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-STAGE_MODULES: dict[str, str] = {
-    "expert": "pipeline.stages.expert_rl",
-    "distill": "pipeline.stages.distill",
-    "sft": "pipeline.stages.sft",
-    "mixed": "pipeline.stages.mixed_rl",
-    "eval": "pipeline.stages.evaluate",
-    "report": "pipeline.stages.report",
-}
-_STAGES: dict[str, Callable[..., "StageResult"]] = {}
+from rewards.registry import Registry
+
+from ..vocab import STAGE_KINDS
+
+# One built-in stage function per kind (pipeline/vocab.py), imported on first use.
+STAGES = Registry("stage", {
+    "expert": "pipeline.stages.expert_rl:run_expert",
+    "distill": "pipeline.stages.distill:run_distill",
+    "sft": "pipeline.stages.sft:run_sft",
+    "mixed": "pipeline.stages.mixed_rl:run_mixed",
+    "eval": "pipeline.stages.evaluate:run_eval",
+    "report": "pipeline.stages.report:run_report",
+})
+if set(STAGES.builtins) != set(STAGE_KINDS):
+    raise RuntimeError("pipeline/vocab.py STAGE_KINDS and the built-in stage table disagree")
 
 
 @dataclass
@@ -31,13 +36,8 @@ class StageResult:
 
 
 def register_stage(kind: str) -> Callable:
-    def deco(fn: Callable[..., StageResult]) -> Callable[..., StageResult]:
-        if kind in _STAGES and _STAGES[kind] is not fn:
-            raise ValueError(f"stage {kind!r} already registered")
-        _STAGES[kind] = fn
-        return fn
-
-    return deco
+    """Decorator: the stage function of ``kind``; a second one from elsewhere is rejected."""
+    return STAGES.decorator(kind)
 
 
 def stage_kind(name: str) -> str:
@@ -46,10 +46,9 @@ def stage_kind(name: str) -> str:
 
 def get_stage(name: str) -> Callable[..., StageResult]:
     kind = stage_kind(name)
-    if kind not in STAGE_MODULES:
-        raise KeyError(f"unknown stage {name!r}; available: {', '.join(sorted(STAGE_MODULES))}")
-    importlib.import_module(STAGE_MODULES[kind])
-    return _STAGES[kind]
+    if kind not in STAGES:
+        raise KeyError(f"unknown stage {name!r}; available: {', '.join(STAGES.names())}")
+    return STAGES.get(kind)
 
 
 def run_stage_inline(cfg: Any, run_dir: Path, name: str) -> StageResult:

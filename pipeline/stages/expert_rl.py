@@ -139,7 +139,7 @@ def run_expert(cfg: PipelineConfig, run_dir: Path, name: str) -> StageResult:
     calib = stage_calibration(cfg, out, domain, start, s)  # measured once, before any training worker starts
     spec = {"cfg": cfg.model_dump(mode="json"), "run_dir": str(run_dir), "name": name,
             "keep_ids": calib["kept_ids"] if calib else None}
-    result = train("pipeline.stages.expert_rl:train_expert", spec, s.get("num_workers", 1), out, name, cfg)
+    result = train(train_expert, spec, s.get("num_workers", 1), out, name, cfg)
     outputs = {"checkpoint": result["checkpoint"], "train_log": str(out / "train_log.jsonl")}
     if calib:
         outputs["calibration"] = calib.pop("file")

@@ -128,6 +128,6 @@ def run_mixed(cfg: PipelineConfig, run_dir: Path, name: str) -> StageResult:
 
     out = stage_dir(run_dir, name)
     spec = {"cfg": cfg.model_dump(mode="json"), "run_dir": str(run_dir), "name": name}
-    result = train("pipeline.stages.mixed_rl:train_mixed", spec, cfg.mixed.num_workers, out, name, cfg)
+    result = train(train_mixed, spec, cfg.mixed.num_workers, out, name, cfg)
     return StageResult(outputs={"checkpoint": result["checkpoint"], "train_log": str(out / "train_log.jsonl"),
                                 "forgetting": str(out / "forgetting.jsonl")}, metrics=result["metrics"])

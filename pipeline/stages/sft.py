@@ -56,7 +56,7 @@ def run_sft(cfg: PipelineConfig, run_dir: Path, name: str) -> StageResult:
              bool(s.lora), s.num_workers)
     from ..run.ray_train import train
 
-    result = train("pipeline.stages.sft:train_sft", spec, s.num_workers, out, name, cfg)
+    result = train(train_sft, spec, s.num_workers, out, name, cfg)
     outputs = {k: result[k] for k in ("checkpoint", "adapter") if result.get(k)}
     return StageResult(outputs={**outputs, "train_log": str(out / "train_log.jsonl"), "dataset": str(src)},
                        metrics={**result["metrics"], "rows": len(mixed), "source_rows": len(ds), **counts})
@@ -124,26 +124,13 @@ def build_trainer(spec: dict[str, Any], callbacks: Sequence[Any] = ()) -> Any:
 
 def save_model(trainer: Any, out: Path, merge: bool) -> dict[str, str]:
     """Write ``checkpoint/`` (full model + tokenizer) atomically; with LoRA also ``adapter/``."""
-    import shutil
+    from ..train.checkpoint import save_checkpoint
 
-    model = trainer.accelerator.unwrap_model(trainer.model)
-    saved: dict[str, str] = {}
-    if hasattr(model, "merge_and_unload"):
-        model.save_pretrained(out / "adapter")
-        trainer.processing_class.save_pretrained(out / "adapter")
-        saved["adapter"] = str(out / "adapter")
-        if not merge:
-            log.warning("sft.lora.merge is false: only the adapter %s is written, and later stages that need a "
-                        "full model start from the base model", out / "adapter")
-            return saved
-        model = model.merge_and_unload()
-    final, tmp = out / "checkpoint", out / ".checkpoint.tmp"
-    shutil.rmtree(tmp, ignore_errors=True)
-    model.save_pretrained(tmp, safe_serialization=True)
-    trainer.processing_class.save_pretrained(tmp)
-    shutil.rmtree(final, ignore_errors=True)
-    tmp.rename(final)
-    return {**saved, "checkpoint": str(final)}
+    saved = save_checkpoint(trainer, out, merge=merge)
+    if "checkpoint" not in saved:
+        log.warning("sft.lora.merge is false: only the adapter %s is written, and later stages that need a "
+                    "full model start from the base model", out / "adapter")
+    return saved
 
 
 def loss_metrics(history: list[dict[str, Any]]) -> dict[str, float]:

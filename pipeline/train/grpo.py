@@ -34,12 +34,12 @@ from __future__ import annotations
 import json
 import logging
 import random
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
 from ..config import LoraConfig, PipelineConfig
+from ..vocab import MODES
 
 log = logging.getLogger(__name__)
 
@@ -119,7 +119,7 @@ def with_modes(rows: list[dict[str, Any]], mode: str, seed: int) -> list[dict[st
     """Set each row's ``mode``; ``both`` alternates thinking / non-thinking in a seeded shuffle."""
     if mode != "both":
         return [{**r, "mode": mode} for r in rows]
-    out = [{**r, "mode": m} for r in rows for m in ("thinking", "non_thinking")]
+    out = [{**r, "mode": m} for r in rows for m in MODES]
     random.Random(seed).shuffle(out)
     return out
 
@@ -173,17 +173,9 @@ def build_trainer(cfg: PipelineConfig, job: RLJob, router: Any, engine: Any) -> 
 
 def save_policy(trainer: Any, out: Path) -> Path:
     """Write the trained policy as a full HF model folder (LoRA merged; adapter kept too), atomically."""
-    model = trainer.accelerator.unwrap_model(trainer.model)
-    final, tmp = out / "checkpoint", out / ".checkpoint.tmp"
-    shutil.rmtree(tmp, ignore_errors=True)
-    if hasattr(model, "merge_and_unload"):
-        model.save_pretrained(out / "adapter")
-        model = model.merge_and_unload()
-    model.save_pretrained(tmp, safe_serialization=True)
-    trainer.processing_class.save_pretrained(tmp)
-    shutil.rmtree(final, ignore_errors=True)
-    tmp.rename(final)
-    return final
+    from .checkpoint import save_checkpoint
+
+    return Path(save_checkpoint(trainer, out)["checkpoint"])
 
 
 def reward_trend(history: list[dict[str, Any]]) -> dict[str, float]:
