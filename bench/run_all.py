@@ -23,6 +23,8 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
+from pipeline.io import write_text_atomic
+
 from .common import RESULTS, ROOT
 
 BENCH_DIR = ROOT / "bench"
@@ -198,9 +200,7 @@ def collect_ratios(results_dir: Path = RESULTS) -> list[dict[str, Any]]:
 
 def write_ratios(results_dir: Path = RESULTS) -> Path:
     path = results_dir / "ratios.json"
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps({"ratios": collect_ratios(results_dir)}, indent=2) + "\n")
-    tmp.replace(path)
+    write_text_atomic(path, json.dumps({"ratios": collect_ratios(results_dir)}, indent=2) + "\n")
     return path
 
 

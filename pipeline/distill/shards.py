@@ -9,11 +9,10 @@ Shards that kept no rows are recorded without a file.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
-from ..run.manifest import write_json_atomic
+from ..io import atomic_path, write_json_atomic
 
 COLUMNS = ("messages", "domain", "mode", "expert", "source_id", "reward", "components", "completion_tokens",
            "config_hash", "revised", "revision_principle")
@@ -38,14 +37,7 @@ class ShardStore:
         if rows:
             self.data.mkdir(parents=True, exist_ok=True)
             path = self.data / f"{shard_id}.parquet"
-            tmp = path.with_name(f".{path.name}.tmp")
-            try:
+            with atomic_path(path) as tmp:  # e.g. ENOSPC: no half-written shard file stays behind
                 pq.write_table(pa.Table.from_pylist([{c: r[c] if c in r or c not in OPTIONAL else OPTIONAL[c] for c in COLUMNS} for r in rows]), tmp)
-                with open(tmp, "rb") as f:
-                    os.fsync(f.fileno())
-                tmp.replace(path)
-            except BaseException:  # e.g. ENOSPC: no half-written shard file stays behind
-                tmp.unlink(missing_ok=True)
-                raise
         self.done[shard_id] = {"rows": len(rows), **stats}
         write_json_atomic(self.manifest, self.done)

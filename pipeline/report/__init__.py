@@ -51,7 +51,7 @@ def write_report(runs: list[RunData], output: Path) -> dict[str, Path]:
     from .html import render_html
     from .markdown import render_markdown
     from .tables import comparison
-    from ..run.manifest import write_json_atomic
+    from ..io import write_json_atomic, write_text_atomic
 
     compare = len(runs) > 1
     context = {"title": "posttrain report: " + " vs ".join(r.name for r in runs),
@@ -61,9 +61,7 @@ def write_report(runs: list[RunData], output: Path) -> dict[str, Path]:
     output.mkdir(parents=True, exist_ok=True)
     paths = {"html": output / "index.html", "markdown": output / "report.md", "metrics": output / "metrics.json"}
     for key, render in (("html", render_html), ("markdown", render_markdown)):
-        tmp = paths[key].with_name(f".{paths[key].name}.tmp")
-        tmp.write_text(render(context), encoding="utf-8")
-        tmp.replace(paths[key])
+        write_text_atomic(paths[key], render(context))
     if compare:
         metrics = {"models": {f"{r.name}/{m}": v for r in runs for m, v in r.metrics.items()},
                    "runs": {r.name: eval_doc(r) for r in runs}}

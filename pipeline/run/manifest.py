@@ -6,28 +6,11 @@ The orchestrator skips a stage whose manifest is ``complete`` with the same conf
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-
-def write_json_atomic(path: Path, data: Any) -> None:
-    """Write JSON via a temp file + rename, so readers never see a partial file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as f:
-            json.dump(data, f, indent=2, sort_keys=True, default=str)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException as e:  # e.g. ENOSPC: leave neither a temp file nor a half-written target
-        Path(tmp).unlink(missing_ok=True)
-        if isinstance(e, OSError) and e.filename is None:
-            e.filename = str(path)
-        raise
+from ..io import write_json_atomic  # noqa: F401  (re-exported: manifest.write_json_atomic)
 
 
 def stage_dir(run_dir: Path, stage: str) -> Path:

@@ -15,6 +15,8 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
+from ..io import write_text_atomic
+
 _PROGRESS: dict[str, Any] = {"path": None, "last": 0.0}
 MIN_INTERVAL_S = 0.3
 
@@ -37,9 +39,7 @@ def report_progress(done: float, total: float | None, description: str, force: b
     if path is None or (not force and done != total and now - _PROGRESS["last"] < MIN_INTERVAL_S):
         return
     _PROGRESS["last"] = now
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps({"description": description, "done": done, "total": total}))
-    tmp.replace(path)
+    write_text_atomic(path, json.dumps({"description": description, "done": done, "total": total}))
 
 
 def read_progress(path: Path) -> dict[str, Any] | None:

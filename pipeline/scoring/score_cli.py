@@ -9,14 +9,13 @@ written to a temp file and renamed, so a failed run leaves no partial output.
 from __future__ import annotations
 
 import json
-import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from ..config import PipelineConfig
 from ..errors import InputError
+from ..io import open_atomic
 
 REQUIRED = ("domain", "completion")
 
@@ -84,18 +83,10 @@ def score_file(cfg: PipelineConfig, input_path: str, output_path: str, skip_bad_
     router = build_router(cfg, domains=sorted({r["domain"] for r in rows}) or all_domains[:1])
     out_path = Path(output_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=out_path.parent, prefix=f".{out_path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as f, progress_bar(len(rows), "scoring") as advance:
-            for i in range(0, len(rows), batch_size):
-                for row in router.score_rows(rows[i:i + batch_size]):
-                    f.write(json.dumps(row, default=str) + "\n")
-                advance(min(batch_size, len(rows) - i))
-        os.replace(tmp, out_path)
-    except BaseException as e:
-        Path(tmp).unlink(missing_ok=True)
-        if isinstance(e, OSError) and e.filename is None:  # e.g. ENOSPC: say which output could not be written
-            e.filename = str(out_path)
-        raise
+    with open_atomic(out_path) as f, progress_bar(len(rows), "scoring") as advance:
+        for i in range(0, len(rows), batch_size):
+            for row in router.score_rows(rows[i:i + batch_size]):
+                f.write(json.dumps(row, default=str) + "\n")
+            advance(min(batch_size, len(rows) - i))
     print(f"scored {len(rows)} rows -> {out_path}")
     return 0

@@ -46,7 +46,8 @@ from pathlib import Path
 from typing import Any, Callable
 
 from ..config import PipelineConfig
-from ..run.manifest import read_manifest, stage_dir, write_json_atomic
+from ..io import write_json_atomic, write_jsonl_atomic  # noqa: F401  (write_jsonl_atomic: also imported from here)
+from ..run.manifest import read_manifest, stage_dir
 from ..scoring.metrics import domain_metrics, prompt_stats
 from . import StageResult, register_stage
 
@@ -177,14 +178,6 @@ def evaluate_model(cfg: PipelineConfig, model: str, rows: Rows) -> tuple[dict[st
 
 def _read_jsonl(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
-
-
-def write_jsonl_atomic(path: Path, rows: list[dict[str, Any]]) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    with tmp.open("w") as f:
-        for r in rows:
-            f.write(json.dumps(r, default=str) + "\n")
-    tmp.replace(path)
 
 
 def cache_key(cfg: PipelineConfig, model: str, judge: dict[str, Any] | None) -> tuple[str, dict[str, str]]:

@@ -141,7 +141,7 @@ def stage_calibration(cfg: Any, out: Path, domain: str, model: str, s: dict[str,
     """The expert stage's step: measure (or reuse ``out/calibration.json`` from an interrupted run of
     the same settings), check enough prompts are kept, return the summary (kept ids included)."""
     from ..data import load_split
-    from ..run.manifest import write_json_atomic
+    from ..io import write_json_atomic
 
     calib = s.get("calibration")
     if calib is None:
@@ -170,7 +170,7 @@ def calibrate_command(cfg: Any, domain: str, calib: Any, model: str | None, outp
 
     from ..data import load_split, raw_split
     from ..models import resolve_model
-    from ..run.manifest import write_json_atomic
+    from ..io import write_json_atomic, write_text_atomic
 
     mode = calib_mode(cfg.experts[domain].mode if domain in cfg.experts and cfg.experts[domain].mode
                       else get_expert(domain).mode)
@@ -183,9 +183,7 @@ def calibrate_command(cfg: Any, domain: str, calib: Any, model: str | None, outp
     dest.parent.mkdir(parents=True, exist_ok=True)
     kept = set(cal.kept)
     plain = [{**r, "split": "train"} for r in raw_split(cfg, domain, "train") if r["id"] in kept]
-    tmp = dest.with_name(f".{dest.name}.tmp")
-    tmp.write_text("".join(json.dumps(r) + "\n" for r in plain))
-    tmp.replace(dest)
+    write_text_atomic(dest, "".join(json.dumps(r) + "\n" for r in plain))
     write_json_atomic(dest.with_suffix(".json"), {"summary": cal.summary(), "rates": cal.rates})
     s = cal.summary()
     print(f"{domain}: kept {s['kept']} of {s['measured']} prompts (mean pass rate {s['mean_rate']}; "

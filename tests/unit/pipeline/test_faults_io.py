@@ -223,7 +223,7 @@ class _FullDiskFile(io.StringIO):
 
 
 def test_injected_enospc_write_json_atomic_keeps_old_manifest(tmp_path, monkeypatch):
-    import pipeline.run.manifest as manifest
+    import pipeline.io as manifest  # the atomic writer behind write_json_atomic
 
     write_manifest(tmp_path, "eval", status="complete", metrics={"a": 1})
     before = (tmp_path / "eval" / "manifest.json").read_bytes()
@@ -241,7 +241,7 @@ def test_injected_enospc_write_json_atomic_keeps_old_manifest(tmp_path, monkeypa
 
 
 def test_injected_enospc_cli_rewards_score_one_line_no_output(tmp_path, monkeypatch, capsys):
-    import pipeline.scoring.score_cli as score_cli
+    import pipeline.io as score_cli  # the atomic writer behind `rewards score`
     from pipeline.cli import main
 
     cfg, inp = _score_inputs(tmp_path, n_rows=5, completion_len=100)
