@@ -10,10 +10,10 @@ demo: setup
 	$(PT) run configs/demo.yaml --output runs/demo
 
 test: setup
-	$(VENV)/bin/python -m pytest -q
+	bash scripts/run_tests.sh
 
 test-slow: setup
-	$(VENV)/bin/python -m pytest -q -m slow
+	bash scripts/run_tests.sh -m slow
 
 # Every benchmark at realistic sizes (>= 64 sequences x 64 tokens for rollouts), each ratio taken
 # against the roofline measured in the same process; ratios to bench/results/ratios.json.
