@@ -8,7 +8,7 @@ so sandboxes in different threads, objects and processes (Ray workers) never sha
 kernel drops the lock if the holder dies.
 
 When we are root and cgroup v1 is writable, each run also gets fresh cgroups, nested under our
-own cgroup (so the limits of whoever runs us still apply): ``memory`` (all processes plus
+own cgroup (so the limits of whoever runs us still apply): ``memory`` (RAM + swap of all processes plus
 the tmpfs files they write: memory bombs in many processes cannot exhaust the host), ``pids``
 and ``cpu`` (a CFS quota of ``cpus`` cores). They are removed after the run. Measured on the
 CI machine kind (cgroups v1, root): a memcg OOM kills only inside the cgroup, tmpfs pages are
@@ -123,6 +123,9 @@ class SlotPool:
                 _rmdir(path)
             os.mkdir(path)
         _write(os.path.join(paths["memory"], "memory.limit_in_bytes"), str(memory_bytes))
+        memsw = os.path.join(paths["memory"], "memory.memsw.limit_in_bytes")
+        if os.path.exists(memsw):  # on a host with swap, RAM + swap: else the program swaps instead of OOM
+            _write(memsw, str(memory_bytes))
         _write(os.path.join(paths["pids"], "pids.max"), str(max_procs))
         period = 100_000
         _write(os.path.join(paths["cpu"], "cpu.cfs_period_us"), str(period))

@@ -97,8 +97,11 @@ def test_memory_limit_per_process(sb):
 def test_memory_limit_of_the_whole_program_with_cgroups(sb):
     if not sb.slots.cgroups:
         pytest.skip("cgroup v1 limits need root and a writable /sys/fs/cgroup")
-    code = ("import os\nfor _ in range(6):\n    if os.fork() == 0:\n        b = bytearray(150 * 2**20)\n"
-            "        for i in range(0, len(b), 4096): b[i] = 1\n        os._exit(0)\nfor _ in range(6): os.wait()")
+    # Each child holds its 150 MiB for a second, so the six overlap (6 x 150 MiB > 256 MiB) however the
+    # scheduler orders them: a child that exited at once let them run one after another on a CI machine.
+    code = ("import os, time\nfor _ in range(6):\n    if os.fork() == 0:\n        b = bytearray(150 * 2**20)\n"
+            "        for i in range(0, len(b), 4096): b[i] = 1\n        time.sleep(1.0)\n        os._exit(0)\n"
+            "for _ in range(6): os.wait()")
     r = sb.run(code)
     assert (r.status, r.info.get("limit")) == ("error", "memory"), r
 
