@@ -2,12 +2,19 @@
 
 Usage (YAML): ``{name: exact_match, weight: 1.0, params: {ordered: false}}``.
 
-Prediction: the last ``\\boxed{}`` of the answer part (after ``</think>``), else a
-final-answer line ("Answer: Bob"), else the last non-empty line. A truncated response
-(``finish_reason == "length"``) or an unclosed ``<think>`` only counts with an explicit
-boxed/answer line; otherwise it is ``unparseable`` (score 0).
+Prediction: the explicit final answer of the answer part (after ``</think>``), read by the
+same extraction as ``math_correctness`` (``rewards/math_answers.predicted_items``): the last
+``\\boxed{}`` (nested braces balanced; boxes joined only by "and"/","/``\\quad`` are one
+list answer), unless a final-answer line holding a digit or LaTeX follows it; without a box,
+the last final-answer line ("Answer: Bob", "The answer is \\(5\\). I hope it is correct." ->
+``\\(5\\)``: cut at its first sentence end outside math). Unlike math, a line's "X is Y" is
+kept whole. Else the last non-empty line. A truncated response (``finish_reason ==
+"length"``) or an unclosed ``<think>`` only counts with an explicit boxed/answer line;
+otherwise it is ``unparseable`` (score 0), as is an answer whose only boxes are empty.
 
-Both sides are normalised: ``\\text{}``/markdown unwrapped, lower case, punctuation and
+Both sides are normalised: escaped dollars (``\\$5``) dropped, one pair of math delimiters
+around the whole answer (``$..$``, ``\\(..\\)``, ``\\[..\\]``) removed, ``\\text{}``-style
+wrappers (nested too) and markdown unwrapped, lower case, punctuation and
 leading articles (the/a/an) dropped, whitespace collapsed. Booleans compare by value
 (yes/true, no/false), numbers by value (``14`` = ``14.0``, ``1,400`` = ``1400``).
 A gold that is a list (JSON list, or text with ``,``/``;``/"and" between items) also
@@ -21,7 +28,8 @@ import re
 from typing import Any
 
 from .base import RewardResult, completion_text, register_reward
-from .text import final_answer, split_thinking
+from .math_answers import all_boxed, predicted_items, unwrap_math
+from .text import split_thinking
 
 _BOOL = {"yes": "true", "true": "true", "no": "false", "false": "false"}
 _WRAPPER = re.compile(r"\\(?:text|textbf|textit|mathrm|mathbf|mbox)\s*\{([^{}]*)\}")
@@ -33,7 +41,7 @@ def normalise(text: Any) -> str:
     """Canonical form of one scalar answer (string, boolean or number)."""
     if isinstance(text, bool):
         return "true" if text else "false"
-    t = _WRAPPER.sub(r"\1", str(text)).strip().strip("$").strip()
+    t = _unwrap(text).strip("$").strip()
     if _THOUSANDS.match(t):
         t = t.replace(",", "")
     try:
@@ -45,11 +53,36 @@ def normalise(text: Any) -> str:
     return _BOOL.get(t, t)
 
 
+def _unwrap(text: Any) -> str:
+    """``text`` without escaped dollars, outer math delimiters and (nested) ``\\text{}`` wrappers."""
+    t = unwrap_math(str(text))
+    while _WRAPPER.search(t):
+        t = _WRAPPER.sub(r"\1", t)
+    t = t.strip()
+    while t.startswith("{") and _closing_brace(t) == len(t) - 1:  # a bare group: {14} -> 14
+        t = t[1:-1].strip()
+    return t
+
+
+def _closing_brace(t: str) -> int | None:
+    """Index of the ``}`` that closes the ``{`` at ``t[0]`` (escaped braces skipped)."""
+    depth, i = 0, 0
+    while i < len(t):
+        if t[i] == "\\":
+            i += 2
+            continue
+        depth += (t[i] == "{") - (t[i] == "}")
+        if depth == 0:
+            return i
+        i += 1
+    return None
+
+
 def _items(value: Any, ordered: bool) -> list[str]:
     if isinstance(value, (list, tuple)):
         parts = [normalise(v) for v in value]
     else:
-        text = _WRAPPER.sub(r"\1", str(value)).strip().strip("$").strip("[](){}\\ ")
+        text = _unwrap(value).strip("$").strip("[](){}\\ ")
         parts = [normalise(p) for p in _ITEM_SEP.split(text) if p.strip()]
     parts = [p for p in parts if p]
     return parts if ordered else sorted(parts)
@@ -68,9 +101,11 @@ class ExactMatch:
 
     def _prediction(self, row: dict[str, Any]) -> tuple[str | None, str]:
         thinking, answer, _ = split_thinking(completion_text(row.get("completion")))
-        pred = final_answer(answer)
-        if pred is not None:
-            return pred, ""
+        items = predicted_items(answer, prose_head=False)
+        if items is not None:
+            return ", ".join(items), ""
+        if all_boxed(answer):
+            return None, "only empty \\boxed{}"
         if thinking is not None and not answer.strip():
             return None, "unclosed <think>: no answer part"
         if row.get("finish_reason") == "length":

@@ -1,5 +1,7 @@
 """How ``math_correctness`` reads answers: the predicted final answer, the gold, and when a
 gold is plain text rather than mathematics. Pure string work; math-verify does the parsing.
+``exact_match`` (logic) reads its final answer with the same ``predicted_items`` (without
+the prose-head trim) and ``unwrap_math``.
 
 * **Prediction.** The last ``\\boxed{}`` of the answer part, together with the boxes just
   before it that are joined to it only by connectors (``,`` ``;`` ``and`` ``or`` ``\\quad``,
@@ -101,28 +103,30 @@ def _box_item(content: str) -> str:
     return _undollar(content).replace("$", " ").strip()
 
 
-def _trim_sentence(ans: str) -> str:
+def _trim_sentence(ans: str, prose_head: bool = True) -> str:
     """The answer in a final-answer line: after its last "answer is"/"answer:" anchor, after a
-    prose head ("The volume of $V$ is 120" -> "120"), and cut at its first sentence end
-    outside math ("\\(5\\). I hope it is correct." -> "\\(5\\)")."""
+    prose head ("The volume of $V$ is 120" -> "120"; only when ``prose_head``), and cut at
+    its first sentence end outside math ("\\(5\\). I hope it is correct." -> "\\(5\\)")."""
     anchors = list(_ANCHOR.finditer(ans))
     if anchors:
         ans = ans[anchors[-1].end():].strip()
     masked = _MATH_SPAN.sub(lambda m: "\0" * len(m.group()), ans)
     m = _SENTENCE_END.search(masked)
     ans = ans[:m.start()].strip() if m else ans
-    head = _PROSE_HEAD.match(ans)
+    head = _PROSE_HEAD.match(ans) if prose_head else None
     return head.group(1).strip() if head else ans
 
 
-def predicted_items(answer: str) -> list[str] | None:
+def predicted_items(answer: str, prose_head: bool = True) -> list[str] | None:
     """The explicit final answer of an answer part as a list of items (one unless several
     connected boxes), or None when there is none: a final-answer line with a digit or LaTeX
     written after the last box, else the last box run, else a final-answer line. Empty boxes
-    count as no answer."""
+    count as no answer. ``prose_head=False`` keeps a line's "X is Y" whole (``exact_match``:
+    a logic answer may itself be a sentence); math drops the head ("The sum is 5" -> "5").
+    Shared by ``math_correctness`` and ``exact_match``."""
     boxes = _boxes(answer)
     line = final_answer_line(answer[boxes[-1][1]:] if boxes else answer)
-    line = None if line is None else _trim_sentence(line)
+    line = None if line is None else _trim_sentence(line, prose_head)
     if line and (not boxes or _MATHY.search(line)):  # after a box, only a line that holds math
         return [line]  # ("... \\boxed{5}. I hope the answer is correct." keeps the box)
     run = boxed_run(answer)
@@ -136,6 +140,18 @@ def _undollar(s: str) -> str:
     """Drop escaped dollars (currency), a lone unpaired ``$``, and spaces between digit groups."""
     s = _DIGIT_GROUP.sub("", s.replace("\\$", " ")).strip()
     return s.replace("$", " ").strip() if (s.count("$") - 2 * s.count("$$")) % 2 else s
+
+
+_OUTER_MATH = re.compile(r"^\s*(?:\$\$(.*)\$\$|\$(.*)\$|\\\((.*)\\\)|\\\[(.*)\\\])\s*$", re.S)
+
+
+def unwrap_math(s: str) -> str:
+    """``s`` without escaped dollars and without one pair of math delimiters around all of it
+    (``$5$``, ``\\(Bob\\)``, ``\\[x\\]``, ``$$7$$``): how a text comparison reads an answer."""
+    s = _undollar(s)
+    m = _OUTER_MATH.match(s)
+    inner = next((g for g in m.groups() if g is not None), None) if m else None
+    return s if inner is None or "$" in inner else inner.strip()
 
 
 def latex_of(items: list[str]) -> str:

@@ -90,3 +90,60 @@ def test_bad_params_raise(params, exc):
 
 def test_is_a_correctness_reward():
     assert ExactMatch.is_correctness is True and ExactMatch.name == "exact_match"
+
+
+# The final answer is read by the extraction math_correctness uses (rewards/math_answers.py);
+# one class per defect of issue 13 that a logic answer can hit. gold, completion, score.
+SHARED_EXTRACTION = {
+    "escaped dollar": [
+        ("5", r"The answer is \$5.", 1.0),
+        ("5", r"\boxed{\$5}", 1.0),
+        ("5", r"Answer: \$5", 1.0),
+        ("6", r"The answer is \$5.", 0.0),
+    ],
+    "\\( \\) then prose": [
+        ("Bob", r"The answer is \(Bob\). I hope it is correct.", 1.0),
+        ("14", r"The answer is \(14\). I hope it is correct.", 1.0),
+        ("yes", r"Final answer: \(\text{yes}\). Let me know if you need more.", 1.0),
+        ("2, 5, 7", r"The answer is \(2, 5, 7\). Sorted from smallest to largest.", 1.0),
+        ("Bob", r"The answer is \(Carol\). I hope it is correct.", 0.0),
+    ],
+    "boxed, nested braces": [
+        ("Alice", r"\boxed{\textbf{\text{Alice}}}", 1.0),
+        ("Alice", r"So the tallest is \boxed{\text{Alice}}. Done.", 1.0),
+        ("a, b", r"\boxed{\{a, b\}}", 1.0),
+        ("14", r"\boxed{{14}}", 1.0),
+        ("Alice, Bob", r"\boxed{\text{Alice}} and \boxed{\text{Bob}}", 1.0),  # one connected box run
+        ("Bob", r"First \boxed{Alice}, but checking again it is \boxed{Bob}", 1.0),  # drafts: the last counts
+        ("Alice", r"\boxed{Alice} and \boxed{Bob}", 0.0),  # a hedge is not the single answer
+    ],
+    "answer-is line": [
+        ("Bob", "The answer is Bob.", 1.0),
+        ("Bob", "After comparing them all, the answer is: **Bob**.", 1.0),
+        ("no", "Let me check.\nThe final answer is No. A and B cannot both hold.", 1.0),
+        ("Alice is a knight", "Answer: Alice is a knight.", 1.0),  # "X is Y" kept whole, unlike math
+        ("3.5", "The answer is 3.5. That is all.", 1.0),  # a decimal point is not a sentence end
+        ("8", r"The answer is $8$.", 1.0),
+        ("8", r"The answer is $$8$$", 1.0),
+        ("Bob", "The answer is Bob. Carol is shorter.", 1.0),  # prose after the sentence is cut
+    ],
+}
+
+
+@pytest.mark.parametrize("gold,completion,score",
+                         [row for rows in SHARED_EXTRACTION.values() for row in rows],
+                         ids=[f"{k}:{i}" for k, rows in SHARED_EXTRACTION.items() for i in range(len(rows))])
+def test_shared_final_answer_extraction(gold, completion, score):
+    r = ExactMatch()([{"answer": gold, "completion": completion}])[0]
+    assert (r.score, r.status) == (score, "ok"), r.info
+
+
+@pytest.mark.parametrize("completion", [r"\boxed{}", r"It is \boxed{ } I think"])
+def test_only_empty_boxes_is_unparseable(completion):
+    r = ExactMatch()([{"answer": "Bob", "completion": completion}])[0]
+    assert (r.score, r.status) == (0.0, "unparseable")
+
+
+@pytest.mark.parametrize("gold", [r"\$5", "$5$", r"\(5\)", r"\text{5}"])
+def test_gold_is_read_like_the_prediction(gold):
+    assert ExactMatch()([{"answer": gold, "completion": r"\boxed{5}"}])[0].score == 1.0
