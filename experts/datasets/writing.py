@@ -1,14 +1,16 @@
 """Writing/QA: project-written prompts in ``data/writing.jsonl``, each with its own rubric.
 
 File lines: ``{id, kind, prompt, rubric: [{criterion, weight}]}`` (2-4 criteria). Kinds:
-email, message, explain, summary, qa, poem, advice, describe. The split is stratified by
-kind and fixed: within each kind (file order) every 4th prompt, starting with the second,
-is eval (12 of 44), so eval covers every kind and never overlaps train. The seed only
+email, message, explain, summary (of a passage given in the prompt), qa, poem, advice,
+describe, compare. The split is stratified by kind and fixed: within each kind (file order)
+every 4th prompt, starting with the second, is eval (26 of 104), so eval covers every kind
+and never overlaps train. New prompts go at the end of the file: a prompt's position in its
+kind, hence its split, then never changes. The seed only
 shuffles the order. The ``rubric_judge`` reward scores answers against the constitution
 plus the row's rubric. Departure from the paper: V3.2 uses a large prompt set and a trained
 generative reward model; this is a small hand-written set judged by a small model.
 
-    from experts.datasets.writing import build; build("eval", 100, seed=0)  # all 12
+    from experts.datasets.writing import build; build("eval", 100, seed=0)  # all 26
 """
 from __future__ import annotations
 
@@ -50,7 +52,7 @@ def prompts() -> tuple[dict[str, Any], ...]:
 
 @register_dataset("writing", required=("prompt",))
 def build(split: str, n: int, seed: int) -> list[Row]:
-    """Up to ``n`` prompts of ``split`` (32 train, 12 eval), shuffled by seed."""
+    """Up to ``n`` prompts of ``split`` (78 train, 26 eval), shuffled by seed."""
     pool = [p for p in prompts() if p["split"] == check_split(split)]
     random.Random(f"writing:{split}:{seed}").shuffle(pool)
     return [make_row("writing", split, p["id"], p["prompt"], rubric=[dict(c) for c in p["rubric"]]) for p in pool[:n]]

@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 
 import pytest
+import yaml
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # before `datasets` is imported: the hub test must fail fast
 
@@ -163,8 +164,12 @@ def test_humaneval_loads_164_and_canonical_solutions_pass():
 
 def test_writing_prompts_have_own_rubrics_and_stratified_eval():
     recs = writing_prompts()
-    assert len(recs) >= 40 and len({r["id"] for r in recs}) == len(recs)
-    assert all(2 <= len(r["rubric"]) <= 4 for r in recs)
+    assert len(recs) == 104 and len({r["id"] for r in recs}) == len(recs)
+    assert len({" ".join(r["prompt"].casefold().split()) for r in recs}) == len(recs)  # no duplicate prompt
+    assert all(2 <= len(r["rubric"]) <= 4 and all(c["weight"] > 0 for c in r["rubric"]) for r in recs)
+    n_eval = sum(r["split"] == "eval" for r in recs)
+    demo = yaml.safe_load((ROOT / "configs" / "demo.yaml").read_text(encoding="utf-8"))
+    assert n_eval == 26 >= demo["data"]["writing"]["eval_size"]  # the demo's 24 eval prompts all exist
     assert {r["kind"] for r in recs} == {r["kind"] for r in recs if r["split"] == "eval"}
     rows = load_rows("writing", "train", 100, 0) + load_rows("writing", "eval", 100, 0)
     assert len(rows) == len(recs)
