@@ -195,7 +195,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("report", help="render a run's eval report (index.html, report.md, metrics.json); "
-                                      "two runs: side-by-side comparison")
+                                      "two runs: side by side, B - A paired over shared prompts with 95%% CIs")
     p.add_argument("run_dirs", nargs="+", metavar="RUN_DIR", help="run directory (two to compare)")
     p.add_argument("--output", help="output folder (default: RUN_DIR/report, or RUN_A/report_compare)")
     p.set_defaults(func=cmd_report)

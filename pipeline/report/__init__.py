@@ -8,8 +8,9 @@
 PNGs (inlined as data: URIs), ``html`` / ``markdown`` render. ``metrics.json`` repeats the
 eval stage's ``{"models": {model: {domain: {metric: value, metric_ci: [lo, hi], n_prompts,
 n_samples}}}, "comparisons": [...], "judge": {...}, "statistics": {...}}``; a comparison of two
-runs has ``{"runs": {run_name: {"models": ..., "comparisons": ..., "judge": ...}}}`` and keys
-``models`` as ``<run>/<model>``. Every headline number is shown with its 95% CI and n; a paired
+runs has ``{"runs": {run_name: {"models": ..., "comparisons": ..., "judge": ...}}}``, keys
+``models`` as ``<run>/<model>``, and ``run_comparison``: ``{a, b, seed, rows: [{model, domain, metric,
+diff (B - A), ci, n_prompts, n_mismatched, significant}]}``, paired over the prompts both runs share. Every headline number is shown with its 95% CI and n; a paired
 difference is marked significant only when its CI excludes 0.
 A run directory without eval results raises InputError (exit 2 on the CLI).
 """
@@ -47,6 +48,18 @@ def eval_doc(run: RunData) -> dict[str, Any]:
     return {**doc, "judge_divergence": run.judge_divergence} if run.judge_divergence else doc
 
 
+def _seed(run: RunData) -> int:
+    seed = (run.config or {}).get("seed", 0)
+    return seed if isinstance(seed, int) and not isinstance(seed, bool) else 0
+
+
+def run_comparison(a: RunData, b: RunData) -> list[dict[str, Any]]:
+    """B - A per (model, domain, metric), paired over the prompts both runs' samples share (seeded by A's config)."""
+    from ..scoring.compare import compare_runs
+
+    return compare_runs(a.samples, b.samples, seed=_seed(a))
+
+
 def write_report(runs: list[RunData], output: Path) -> dict[str, Path]:
     from .html import render_html
     from .markdown import render_markdown
@@ -54,17 +67,19 @@ def write_report(runs: list[RunData], output: Path) -> dict[str, Path]:
     from ..io import write_json_atomic, write_text_atomic
 
     compare = len(runs) > 1
+    paired_rows = run_comparison(runs[0], runs[1]) if compare else []
     context = {"title": "posttrain report: " + " vs ".join(r.name for r in runs),
                "generated": time.strftime("%Y-%m-%d %H:%M:%S"),
                "runs": [run_context(r) for r in runs],
-               "comparison": comparison(runs[0].metrics, runs[1].metrics) if compare else None}
+               "comparison": comparison(runs[0].metrics, runs[1].metrics, paired_rows) if compare else None}
     output.mkdir(parents=True, exist_ok=True)
     paths = {"html": output / "index.html", "markdown": output / "report.md", "metrics": output / "metrics.json"}
     for key, render in (("html", render_html), ("markdown", render_markdown)):
         write_text_atomic(paths[key], render(context))
     if compare:
         metrics = {"models": {f"{r.name}/{m}": v for r in runs for m, v in r.metrics.items()},
-                   "runs": {r.name: eval_doc(r) for r in runs}}
+                   "runs": {r.name: eval_doc(r) for r in runs},
+                   "run_comparison": {"a": runs[0].name, "b": runs[1].name, "seed": _seed(runs[0]), "rows": paired_rows}}
     else:
         metrics = eval_doc(runs[0])
     write_json_atomic(paths["metrics"], metrics)

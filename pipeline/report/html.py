@@ -39,8 +39,12 @@ TEMPLATE = r"""<!DOCTYPE html>
 <h2>Comparison: {{ runs[0].name }} → {{ runs[1].name }}</h2>
 <table id="comparison-table" class="summary"><thead><tr><th class="l">model</th>{% for c in comparison.columns %}<th colspan="3">{{ c }}<br><small>{{ comparison.metric[c] }}</small></th>{% endfor %}</tr>
 <tr><th></th>{% for c in comparison.columns %}<th>A</th><th>B</th><th>B−A</th>{% endfor %}</tr></thead><tbody>
-{% for model, cells in comparison.rows %}<tr><td class="l">{{ model }}</td>{% for cell in cells %}<td>{{ fmt(cell.a) }}</td><td>{{ fmt(cell.b) }}</td><td>{{ delta(cell.delta) }}</td>{% endfor %}</tr>{% endfor %}
+{% for model, cells in comparison.rows %}<tr><td class="l">{{ model }}</td>{% for cell in cells %}<td>{{ fmt(cell.a) }}</td><td>{{ fmt(cell.b) }}</td><td>{{ dci(cell.paired, cell.delta) }}</td>{% endfor %}</tr>{% endfor %}
 </tbody></table>
+<p><small>B−A: paired over the prompts both runs share, [95% CI]; coloured only when significant (the CI excludes 0).</small></p>
+{% if comparison.paired %}<table id="run-paired-table"><thead><tr><th class="l">model</th><th class="l">domain</th><th class="l">metric</th><th>B−A [95% CI]</th><th>significant</th><th>prompts</th><th>ids with other prompts</th></tr></thead><tbody>
+{% for p in comparison.paired %}<tr><td class="l">{{ p.model }}</td><td class="l">{{ p.domain }}</td><td class="l">{{ p.metric }}</td><td>{{ dci(p, none) }}</td><td>{{ sig(p) }}</td><td>{{ p.n_prompts }}</td><td>{{ p.n_mismatched }}</td></tr>{% endfor %}
+</tbody></table>{% endif %}
 <div class="grid">{% for r in runs %}<div><h3>{{ r.name }}</h3>{{ summary_table(r.summary, "summary-table-" ~ loop.index) }}</div>{% endfor %}</div>
 {% endif %}
 {% for r in runs %}

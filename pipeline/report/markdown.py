@@ -169,10 +169,17 @@ def render_markdown(context: dict[str, Any]) -> str:
     comp = context.get("comparison")
     if comp:
         a, b = context["runs"][0]["name"], context["runs"][1]["name"]
-        lines += [f"## Comparison: {cell(a)} (A) → {cell(b)} (B)", ""]
+        lines += [f"## Comparison: {cell(a)} (A) → {cell(b)} (B)", "",
+                  "Δ = B − A, paired over the prompts both runs share, with its 95% CI; bold when significant "
+                  "(the CI excludes 0). A plain Δ of the means where the samples were missing.", ""]
         header = ["model"] + [f"{c} ({comp['metric'][c]}) A / B / Δ" for c in comp["columns"]]
-        lines += table(header, [[m] + [Raw(f"{cell(x['a'])} / {cell(x['b'])} / {delta(x['delta'])}") for x in cells]
-                                for m, cells in comp["rows"]])
+        lines += table(header, [[m] + [Raw(f"{cell(x['a'])} / {cell(x['b'])} / {diff_ci(x['paired'], x['delta'])}")
+                                       for x in cells] for m, cells in comp["rows"]])
+        if comp.get("paired"):
+            lines += ["### Paired differences between the runs (B − A)", ""]
+            lines += table(["model", "domain", "metric", "Δ [95% CI]", "significant", "prompts", "ids with other prompts"],
+                           [[p["model"], p["domain"], p["metric"], diff_ci(p), sig(p), p["n_prompts"], p["n_mismatched"]]
+                            for p in comp["paired"]])
     for r in context["runs"]:
         lines += ([f"# Run {cell(r['name'])}", ""] if comp else []) + _run(r, bool(comp))
     return "\n".join(lines) + "\n"

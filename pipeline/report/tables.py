@@ -13,7 +13,9 @@
 - judge: per-criterion means and the injection guard's flag rate;
 - samples: per domain the best, the worst and one random completion (fixed seed);
 - durations: stage status and time from the manifests;
-- comparison: two runs' headline metrics side by side with deltas.
+- comparison: two runs' headline metrics side by side; B - A is the paired difference over the
+  prompts both runs share (pipeline/scoring/compare.py ``compare_runs``) with its 95% CI and the
+  same significance rule, the plain delta of the means only when the samples are missing.
 """
 from __future__ import annotations
 
@@ -194,8 +196,9 @@ def durations(manifests: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
     return sorted(rows, key=lambda r: (r["started"] is None, r["started"] or 0))
 
 
-def comparison(metrics_a: Metrics, metrics_b: Metrics) -> dict[str, Any]:
-    """Headline metric of both runs for every (model, domain) either has, with B - A."""
+def comparison(metrics_a: Metrics, metrics_b: Metrics, paired_rows: Comparisons | None = None) -> dict[str, Any]:
+    """Headline metric of both runs for every (model, domain) either has, with B - A: ``delta`` of the
+    means, and ``paired`` (``{diff, ci, n_prompts, significant}`` from ``compare_runs`` rows, or None)."""
     sa, sb = summary(metrics_a), summary(metrics_b)
     columns = domain_order(set(sa.columns) | set(sb.columns))
     metric = {col: sa.metric.get(col) or sb.metric[col] for col in columns}
@@ -205,6 +208,10 @@ def comparison(metrics_a: Metrics, metrics_b: Metrics) -> dict[str, Any]:
         for col in columns:
             a = metrics_a.get(model, {}).get(col, {}).get(metric[col])
             b = metrics_b.get(model, {}).get(col, {}).get(metric[col])
-            cells.append({"a": a, "b": b, "delta": None if a is None or b is None else b - a})
+            pair = next((c for c in paired_rows or [] if (c["model"], c["domain"], c["metric"]) == (model, col, metric[col])), None)
+            cells.append({"a": a, "b": b, "delta": None if a is None or b is None else b - a, "paired": pair})
         rows.append((model, cells))
-    return {"columns": columns, "metric": metric, "rows": rows}
+    rank = {m: i for i, m in enumerate(model_order(list({c["model"] for c in paired_rows or []})))}
+    col_rank = {d: i for i, d in enumerate(domain_order({c["domain"] for c in paired_rows or []}))}
+    paired = sorted(paired_rows or [], key=lambda c: (rank[c["model"]], col_rank[c["domain"]], c["metric"] == "reward_mean"))
+    return {"columns": columns, "metric": metric, "rows": rows, "paired": paired}

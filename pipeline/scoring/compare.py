@@ -9,12 +9,21 @@ while correctness stays flat is visible) are compared prompt by prompt with a pa
 the report's comparison and forgetting tables use that rule and nothing else.
 
     rows = compare_models(stats, seed=0)   # stats: {model: {domain: {metric: {prompt: (sum, count)}}}}
+
+Two runs (``posttrain report RUN_A RUN_B``): :func:`compare_runs` compares each model that both
+runs evaluated, run B minus run A, on each domain both scored, with the same paired bootstrap over
+the prompt ids both runs share **with the same prompt text** (an id names a position in a split,
+so runs built from other data seeds may reuse an id for another prompt; those ids are left out and
+counted), and the same rule: significant only when the 95% CI excludes 0.
+
+    rows = compare_runs(samples_a, samples_b, seed=0)   # samples: rows of each run's eval/samples.jsonl
 """
 from __future__ import annotations
 
-from typing import Any
+import json
+from typing import Any, Iterable
 
-from .metrics import headline
+from .metrics import headline, prompt_stats
 from .stats import PerPrompt, paired_diff, sub_seed
 
 Stats = dict[str, dict[str, dict[str, PerPrompt]]]
@@ -53,3 +62,46 @@ def compare_models(stats: Stats, seed: int = 0, pairs: list[tuple[str, str]] | N
 
 def lookup(comparisons: list[dict[str, Any]], a: str, b: str, domain: str, metric: str) -> dict[str, Any] | None:
     return next((c for c in comparisons if (c["a"], c["b"], c["domain"], c["metric"]) == (a, b, domain, metric)), None)
+
+
+def domain_key(row: dict[str, Any]) -> str:
+    """The metrics key of a sample: its domain, with ``@mode`` unless non-thinking (as the eval stage)."""
+    mode = str(row.get("mode") or "non_thinking")
+    return str(row.get("domain")) if mode == "non_thinking" else f"{row.get('domain')}@{mode}"
+
+
+def stats_by_model(samples: Iterable[dict[str, Any]], pass_k: list[int]) -> tuple[Stats, dict[tuple[str, str], dict[str, str]]]:
+    """Per-prompt data of a run's samples, ``{model: {domain key: {metric: PerPrompt}}}``, and the
+    prompt text of each id per (model, domain key), for pairing across runs."""
+    groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for r in samples:
+        groups.setdefault((str(r.get("model")), domain_key(r)), []).append(r)
+    stats: Stats = {}
+    texts: dict[tuple[str, str], dict[str, str]] = {}
+    for (model, key), rows in groups.items():
+        stats.setdefault(model, {})[key] = prompt_stats(rows, pass_k)
+        texts[(model, key)] = {str(r.get("id")): json.dumps(r.get("prompt"), sort_keys=True) for r in rows}
+    return stats, texts
+
+
+def compare_runs(samples_a: Iterable[dict[str, Any]], samples_b: Iterable[dict[str, Any]], seed: int = 0,
+                 pass_k: list[int] | None = None) -> list[dict[str, Any]]:
+    """One row per (model, domain, metric) both runs have: ``{model, domain, metric, diff (B - A), ci,
+    n_prompts, n_mismatched, significant}``, paired over the shared prompts with the same text."""
+    (sa, ta), (sb, tb) = stats_by_model(samples_a, pass_k or [1]), stats_by_model(samples_b, pass_k or [1])
+    out = []
+    for model in sorted(set(sa) & set(sb)):
+        for domain in sorted(set(sa[model]) & set(sb[model])):
+            text_a, text_b = ta[(model, domain)], tb[(model, domain)]
+            shared = {i for i in set(text_a) & set(text_b) if text_a[i] == text_b[i]}
+            mismatched = sum(1 for i in set(text_a) & set(text_b) if text_a[i] != text_b[i])
+            for metric in compared_metrics(sa[model][domain]):
+                if metric not in sb[model][domain]:
+                    continue
+                a = {i: v for i, v in sa[model][domain][metric].items() if i in shared}
+                b = {i: v for i, v in sb[model][domain][metric].items() if i in shared}
+                d = paired_diff(b, a, sub_seed(seed, "runs", model, domain, metric))
+                if d is not None:
+                    out.append({"model": model, "domain": domain, "metric": metric, "diff": d.diff, "ci": list(d.ci),
+                                "n_prompts": d.n_prompts, "n_mismatched": mismatched, "significant": d.significant})
+    return out

@@ -182,10 +182,13 @@ def test_compare_two_runs(tmp_path):
     assert data["models"]["run_b/mixed"] == metrics_b["mixed"]
     md = paths["markdown"].read_text()
     assert "## Comparison: run_a (A) → run_b (B)" in md
-    assert "| mixed | 0.500 / 1.000 / +0.500 |" in md
-    assert "| base | 0.000 / 0.000 / +0.000 |" in md
+    # B - A is paired over the 2 shared prompts: +0.500 with a CI that reaches 0, so not significant (not bold)
+    [mixed] = [c for c in data["run_comparison"]["rows"] if (c["model"], c["domain"], c["metric"]) == ("mixed", "math", "pass@1")]
+    assert mixed["diff"] == 0.5 and mixed["n_prompts"] == 2 and mixed["ci"][0] <= 0 and not mixed["significant"]
+    assert f"| mixed | 0.500 / 1.000 / +0.500 [{mixed['ci'][0]:+.3f}, {mixed['ci'][1]:+.3f}] |" in md
+    assert "| base | 0.000 / 0.000 / +0.000 [+0.000, +0.000] |" in md
     html = paths["html"].read_text()
-    assert 'id="comparison-table"' in html and '<span class="pos">+0.500</span>' in html
+    assert 'id="comparison-table"' in html and '<span class="ns">+0.500</span>' in html
 
     same = render_report([run_a, run_a], tmp_path / "out")  # same folder twice: labelled A:/B:
     assert set(json.loads(same["metrics"].read_text())["runs"]) == {"A:run_a", "B:run_a"}
