@@ -137,7 +137,8 @@ def _check_report(report: Path, metrics: dict, judge_model: Path) -> None:
             v, (lo, hi) = m[heads[c]], m[heads[c] + "_ci"]
             cells.append((f"**{v:.3f}**" if v == best else f"{v:.3f}") + f" [{lo:.3f}, {hi:.3f}] (2/4)")
         assert f"| {model} | " + " | ".join(cells) + " |" in md
-    assert re.search(r"\| sft vs base \| writing \| rubric_judge \| [+-]\d\.\d{3}\** \[", md)
+    row = re.search(r"\| sft vs base \| writing \| rubric_judge \| (\**)[+-]\d\.\d{3}\1 \[[^]]+\] \| (yes|no) \|", md)
+    assert row and bool(row.group(1)) == (row.group(2) == "yes")  # bold exactly when significant
     assert f"Judge (one fixed judge scored every model of this run): **{judge_model}**" in md
     html = (report / "index.html").read_text()
     assert 'id="summary-table"' in html and 'id="paired-table"' in html and html.count("data:image/png;base64,") >= 2
