@@ -94,7 +94,7 @@ def check_grpo(cfg: Any, model_path: str, router: Any, args: argparse.Namespace,
 
     rows = with_modes(load_split(cfg, "math", "train"), "non_thinking", cfg.seed)[: args.steps * args.prompts_per_step]
     job = RLJob(model=model_path, rows=rows, out_dir=tmp / "grpo", steps=args.steps, group_size=args.group_size,
-                prompts_per_step=args.prompts_per_step, learning_rate=1e-6, max_completion_len=args.max_tokens,
+                prompts_per_step=args.prompts_per_step, learning_rate=1e-6, max_tokens=args.max_tokens,
                 beta=0.0, save_steps=args.steps + 1)
     targs = grpo_args(cfg, job)
     targs.model_init_kwargs = {"dtype": torch.bfloat16 if targs.bf16 else torch.float32}

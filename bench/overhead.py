@@ -89,7 +89,7 @@ def _job(cfg: Any, args: argparse.Namespace, out_dir: Path) -> Any:
 
     rows = with_modes(load_split(cfg, "math", "train"), "non_thinking", cfg.seed)[: max(args.steps * args.prompts_per_step, 4)]
     return RLJob(model=str(resolve_model(cfg.model)), rows=rows, out_dir=out_dir, steps=args.steps,
-                 group_size=args.group_size, prompts_per_step=args.prompts_per_step, learning_rate=1e-6, max_completion_len=args.max_tokens,
+                 group_size=args.group_size, prompts_per_step=args.prompts_per_step, learning_rate=1e-6, max_tokens=args.max_tokens,
                  beta=0.0, lora=None, save_steps=args.steps + 1)
 
 

@@ -18,6 +18,6 @@ def agentic_code_expert() -> ExpertSpec:
                          "Reply with the final function in a ```python code block."),
         rewards=({"name": "code_tests", "weight": 1.0, "params": {"partial_credit": True}},),
         tools=(run_python,),
-        group_size=4, max_prompt_len=512, max_completion_len=256, learning_rate=1e-4, steps=10,
+        group_size=4, max_prompt_len=512, max_tokens=256, learning_rate=1e-4, steps=10,
         kl_beta=0.0, lora=lora(16, 32), mode="thinking",
         description="function tasks with a sandboxed Python tool; HumanEval in eval")

@@ -19,6 +19,6 @@ def agentic_search_expert() -> ExpertSpec:
         rewards=({"name": "exact_match", "weight": 1.0},
                  {"name": "format", "weight": 0.1, "params": {"require_boxed": True}}),
         tools=(search,),
-        group_size=4, max_prompt_len=512, max_completion_len=256, learning_rate=1e-4, steps=10,
+        group_size=4, max_prompt_len=512, max_tokens=256, learning_rate=1e-4, steps=10,
         kl_beta=0.01, lora=lora(16, 32), mode="thinking",
         description="single- and two-hop QA over a fictional knowledge base with a BM25 search tool")

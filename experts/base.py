@@ -58,7 +58,7 @@ class ExpertSpec:
     group_size: int = 8  # GRPO completions per prompt
     prompts_per_step: int = 1  # prompts (groups) per optimizer step on each training worker
     max_prompt_len: int = 256  # tokens, after the template and chat wrapping
-    max_completion_len: int = 128  # new tokens per completion
+    max_tokens: int = 128  # new tokens per completion
     learning_rate: float = 1e-5
     steps: int = 20
     kl_beta: float = 0.0  # per-domain KL weight; 0 = no reference model
@@ -75,9 +75,9 @@ class ExpertSpec:
         object.__setattr__(self, "tools", tuple(self.tools))
         if self.mode not in MODES:
             raise ValueError(f"expert {d!r}: mode must be one of {', '.join(MODES)}, got {self.mode!r}")
-        if self.group_size < 2 or min(self.steps, self.prompts_per_step, self.max_prompt_len, self.max_completion_len) < 1:
+        if self.group_size < 2 or min(self.steps, self.prompts_per_step, self.max_prompt_len, self.max_tokens) < 1:
             raise ValueError(f"expert {d!r}: group_size >= 2; steps, prompts_per_step, max_prompt_len and "
-                             "max_completion_len >= 1")
+                             "max_tokens >= 1")
         if self.learning_rate <= 0 or self.kl_beta < 0:
             raise ValueError(f"expert {d!r}: learning_rate must be > 0 and kl_beta >= 0")
         if self.lora is not None and (set(self.lora) - set(LORA_KEYS) or not {"r", "alpha"} <= set(self.lora)):
@@ -106,7 +106,7 @@ class ExpertSpec:
 
     def training_defaults(self) -> dict[str, Any]:
         """The fields a config's ``experts.<domain>`` section can override."""
-        keys = ("group_size", "prompts_per_step", "max_prompt_len", "max_completion_len", "learning_rate", "steps",
+        keys = ("group_size", "prompts_per_step", "max_prompt_len", "max_tokens", "learning_rate", "steps",
                 "kl_beta", "lora", "mode")
         return {f.name: copy.deepcopy(getattr(self, f.name)) for f in fields(self) if f.name in keys}
 

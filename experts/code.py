@@ -15,6 +15,6 @@ def code_expert() -> ExpertSpec:
         domain="code",
         prompt_template="{prompt}\nReply with the complete function in a ```python code block.",
         rewards=({"name": "code_tests", "weight": 1.0, "params": {"partial_credit": True}},),
-        group_size=8, max_prompt_len=384, max_completion_len=192, learning_rate=1e-4, steps=20,
+        group_size=8, max_prompt_len=384, max_tokens=192, learning_rate=1e-4, steps=20,
         kl_beta=0.0, lora=lora(16, 32), mode="both",
         description="small function tasks with asserts; HumanEval held out for eval")

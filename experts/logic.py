@@ -14,6 +14,6 @@ def logic_expert() -> ExpertSpec:
         prompt_template="{prompt}\nPut your final answer in \\boxed{{}}.",
         rewards=({"name": "exact_match", "weight": 1.0},
                  {"name": "format", "weight": 0.2, "params": {"require_boxed": True}}),
-        group_size=8, max_prompt_len=128, max_completion_len=128, learning_rate=2e-5, steps=20,
+        group_size=8, max_prompt_len=128, max_tokens=128, learning_rate=2e-5, steps=20,
         kl_beta=0.0, lora=None, mode="both",
         description="short puzzles with exact answers (names, yes/no, numbers, lists)")

@@ -20,6 +20,6 @@ def math_expert() -> ExpertSpec:
                  {"name": "format", "weight": 0.2, "params": {"require_boxed": True}},
                  {"name": "length_penalty", "weight": 0.1, "params": {"max_len": 128, "buffer": 32}},
                  {"name": "language_consistency", "weight": 0.1}),
-        group_size=8, max_prompt_len=128, max_completion_len=128, learning_rate=2e-5, steps=20,
+        group_size=8, max_prompt_len=128, max_tokens=128, learning_rate=2e-5, steps=20,
         kl_beta=0.0, lora=None, mode="both",
         description="single/two-digit arithmetic, one-step equations and word problems")

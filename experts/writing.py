@@ -16,6 +16,6 @@ def writing_expert() -> ExpertSpec:
         prompt_template="{prompt}",
         rewards=({"name": "rubric_judge", "weight": 1.0},
                  {"name": "language_consistency", "weight": 0.1}),
-        group_size=4, max_prompt_len=256, max_completion_len=160, learning_rate=5e-5, steps=10,
+        group_size=4, max_prompt_len=256, max_tokens=160, learning_rate=5e-5, steps=10,
         kl_beta=0.02, lora=lora(8, 16), mode="non_thinking",
         description="emails, explanations, summaries, QA, poems and advice judged against rubrics")

@@ -16,8 +16,20 @@ from ..errors import ConfigError
 from ..vocab import MODES, STAGE_KINDS, Mode, ModeChoice, StageKind
 
 
+# Keys an earlier release used, with the name that replaced them (one name per setting).
+RENAMED = {"max_completion_len": "max_tokens"}
+
+
 class Section(BaseModel):
     model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True, validate_assignment=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _renamed_keys(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            for old in set(RENAMED) & set(data):
+                raise ValueError(f"{old} was renamed: use {RENAMED[old]}")
+        return data
 
 
 class RolloutConfig(Section):
@@ -241,7 +253,7 @@ class ExpertConfig(Section):
     """Completions per prompt (GRPO group)."""
     learning_rate: float | None = Field(None, gt=0)
     """Learning rate; None = the spec's default."""
-    max_completion_len: int | None = Field(None, gt=0)
+    max_tokens: int | None = Field(None, gt=0)
     """Max new tokens per completion; None = the spec's default."""
     kl_beta: float | None = Field(None, ge=0)
     """Per-domain KL weight (0 allowed); None = the spec's default."""
@@ -379,7 +391,7 @@ class MixedConfig(Section):
     """DAPO dynamic sampling; off by default here (judged domains would be scored twice per kept group)."""
     learning_rate: float = Field(1e-5, gt=0)
     """Learning rate."""
-    max_completion_len: int | None = Field(None, gt=0)
+    max_tokens: int | None = Field(None, gt=0)
     """Max new tokens; None = rollout.max_tokens."""
     kl_beta: dict[str, float] = Field(default_factory=dict)
     """Per-domain KL weight override (0 allowed; missing domains use their expert spec's kl_beta). Each row carries

@@ -102,7 +102,7 @@ def expert_job(cfg: PipelineConfig, run_dir: Path, name: str,
     model = str(resolve_model(s.get("init_model") or cfg.model, cfg.trust_remote_code))
     job = RLJob(model=model, rows=rows, out_dir=stage_dir(run_dir, name), steps=s["steps"], group_size=s["group_size"],
                 prompts_per_step=s["prompts_per_step"], learning_rate=s["learning_rate"],
-                max_completion_len=s["max_completion_len"], beta=s["kl_beta"], lora=s["lora"],
+                max_tokens=s["max_tokens"], beta=s["kl_beta"], lora=s["lora"],
                 tools={domain: expert_tools(cfg, domain)}, save_steps=max(1, s["steps"] // 2), resume_from=s.get("resume_from"),
                 gradient_accumulation_steps=s["gradient_accumulation_steps"], dynamic_sampling=s["dynamic_sampling"])
     log.info("expert:%s: %d steps x %d prompts x %d completions (%d rows), mode=%s, lora=%s, beta=%s, dynamic "

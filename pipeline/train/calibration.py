@@ -148,14 +148,14 @@ def stage_calibration(cfg: Any, out: Path, domain: str, model: str, s: dict[str,
         return None
     path = out / "calibration.json"
     settings = {"calibration": calib.model_dump(mode="json"), "model": model, "mode": s["mode"],
-                "max_tokens": s["max_completion_len"], "train_size": cfg.data.get(domain).train_size
+                "max_tokens": s["max_tokens"], "train_size": cfg.data.get(domain).train_size
                 if domain in cfg.data else None}
     if path.exists() and json.loads(path.read_text()).get("settings") == settings:
         saved = json.loads(path.read_text())
         log.info("calibration %s: reusing %s", domain, path)
         return {**saved["summary"], "file": str(path)}
     rows = load_split(cfg, domain, "train")[: calib.max_prompts]
-    cal = measure(cfg, domain, model, rows, calib, calib_mode(s["mode"]), s["max_completion_len"])
+    cal = measure(cfg, domain, model, rows, calib, calib_mode(s["mode"]), s["max_tokens"])
     check_kept(cal, calib, f"experts.{domain}.calibration.band")
     out.mkdir(parents=True, exist_ok=True)
     write_json_atomic(path, {"settings": settings, "summary": cal.summary(), "rates": cal.rates})
@@ -174,8 +174,8 @@ def calibrate_command(cfg: Any, domain: str, calib: Any, model: str | None, outp
 
     mode = calib_mode(cfg.experts[domain].mode if domain in cfg.experts and cfg.experts[domain].mode
                       else get_expert(domain).mode)
-    max_tokens = (cfg.experts[domain].max_completion_len if domain in cfg.experts else None) \
-        or get_expert(domain).max_completion_len
+    max_tokens = (cfg.experts[domain].max_tokens if domain in cfg.experts else None) \
+        or get_expert(domain).max_tokens
     rows = load_split(cfg, domain, "train")[: calib.max_prompts]
     cal = measure(cfg, domain, str(resolve_model(model or cfg.model)), rows, calib, mode, max_tokens)
     check_kept(cal, calib, "--band")

@@ -55,7 +55,7 @@ class RLJob:
     group_size: int
     prompts_per_step: int
     learning_rate: float
-    max_completion_len: int
+    max_tokens: int
     beta: float
     lora: LoraConfig | None = None
     tools: dict[str, list[Callable[..., str]]] = field(default_factory=dict)  # domain -> tools
@@ -80,7 +80,7 @@ def grpo_args(cfg: PipelineConfig, job: RLJob) -> Any:
         output_dir=str(job.out_dir / "trainer"), max_steps=job.steps, learning_rate=job.learning_rate,
         per_device_train_batch_size=job.group_size * job.prompts_per_step // job.gradient_accumulation_steps,
         gradient_accumulation_steps=job.gradient_accumulation_steps,
-        num_generations=job.group_size, max_completion_length=job.max_completion_len,
+        num_generations=job.group_size, max_completion_length=job.max_tokens,
         temperature=r.temperature, top_p=r.top_p, top_k=r.top_k if r.top_k > 0 else 0,
         beta=max([job.beta, *job.kl_by_domain.values()]),  # per-row weights: v32_loss.py
         use_bias_correction_kl=g.unbiased_kl, off_policy_mask_threshold=g.off_policy_mask_threshold,
@@ -149,7 +149,7 @@ def build_trainer(cfg: PipelineConfig, job: RLJob, router: Any, engine: Any) -> 
     from .train_log import TrainLogCallback
 
     r = cfg.rollout
-    sampling = SamplingConfig(max_tokens=job.max_completion_len, temperature=r.temperature, top_p=r.top_p, top_k=r.top_k)
+    sampling = SamplingConfig(max_tokens=job.max_tokens, temperature=r.temperature, top_p=r.top_p, top_k=r.top_k)
     tools = {t.__name__: t for ts in job.tools.values() for t in ts}
     rollout = EngineRollout(engine, sampling, tools=tools, max_tool_calls=cfg.rollout.max_tool_calls)
     args = grpo_args(cfg, job)

@@ -31,7 +31,7 @@ def test_grpo_step_on_cuda_changes_params(tmp_path, tiny_model):
     rows = [{"id": str(i), "domain": "math", "prompt": f"What is {i}+{i}?", "answer": str(2 * i), "mode": "non_thinking"}
             for i in range(4)]
     job = RLJob(model=str(tiny_model), rows=rows, out_dir=tmp_path, steps=2, group_size=4, prompts_per_step=1,
-                learning_rate=1e-2, max_completion_len=8, beta=0.0, save_steps=100)
+                learning_rate=1e-2, max_tokens=8, beta=0.0, save_steps=100)
     args = grpo_args(cfg, job)
     assert args.bf16 and not args.use_cpu
     args.model_init_kwargs = {"dtype": torch.bfloat16}

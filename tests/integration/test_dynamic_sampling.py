@@ -32,7 +32,7 @@ def _job(cfg, tmp_path, n_math, n_logic, **kw):
 
     rows = load_split(cfg, "math", "train", n_math) + load_split(cfg, "logic", "train", n_logic)
     base = dict(model=cfg.model, rows=with_modes(rows, "non_thinking", 0), out_dir=tmp_path / "job", steps=2,
-                group_size=4, prompts_per_step=2, learning_rate=1e-4, max_completion_len=12, beta=0.0, save_steps=100)
+                group_size=4, prompts_per_step=2, learning_rate=1e-4, max_tokens=12, beta=0.0, save_steps=100)
     base.update(kw)
     return RLJob(**base)
 

@@ -71,7 +71,7 @@ def test_agentic_search_expert_runs_with_tools(tiny_model, tmp_path):
     cfg = parse_config({
         "model": str(tiny_model), "seed": 0, "output_dir": str(tmp_path / "run"), "domains": ["agentic_search"],
         "rollout": {"backend": "vllm", "max_tokens": 16, "max_model_len": 512},
-        "experts": {"agentic_search": {"steps": 1, "group_size": 2, "max_completion_len": 16}},
+        "experts": {"agentic_search": {"steps": 1, "group_size": 2, "max_tokens": 16}},
         "data": {"agentic_search": {"train_size": 4, "eval_size": 2}}, "logging": {"report_to": []},
     })
     assert run_single_stage(cfg, "expert:agentic_search") == 0

@@ -22,7 +22,7 @@ def _config(tiny_model, path: Path, steps: int) -> Path:
     path.write_text(yaml.safe_dump({
         "model": str(tiny_model), "domains": ["math"], "stages": ["expert", "eval"], "seed": 0,
         "rollout": {"backend": "vllm", "max_tokens": 8, "max_model_len": 512},
-        "experts": {"math": {"steps": steps, "group_size": 2, "mode": "non_thinking", "max_completion_len": 8}},
+        "experts": {"math": {"steps": steps, "group_size": 2, "mode": "non_thinking", "max_tokens": 8}},
         "data": {"math": {"train_size": 8, "eval_size": 2}}, "eval": {"samples": 1},
         "resources": {"expert": {"num_cpus": 1}, "eval": {"num_cpus": 1}}, "ray": {"max_retries": 2},
         "logging": {"report_to": []}}))

@@ -82,7 +82,7 @@ def test_templates_defaults_and_tools(domain):
     prompt = spec.format_prompt({"prompt": "What is {x}?"})
     assert prompt.startswith("What is {x}?")
     d = spec.training_defaults()
-    assert set(d) == {"group_size", "prompts_per_step", "max_prompt_len", "max_completion_len", "learning_rate", "steps",
+    assert set(d) == {"group_size", "prompts_per_step", "max_prompt_len", "max_tokens", "learning_rate", "steps",
                       "kl_beta", "lora", "mode"}
     assert d["prompts_per_step"] >= 1
     assert d["mode"] in ("thinking", "non_thinking", "both") and d["kl_beta"] >= 0

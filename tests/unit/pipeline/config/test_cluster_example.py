@@ -49,7 +49,7 @@ def test_cluster_training_fields_reach_trl_and_the_sandbox(tiny_model, tmp_path)
     s = expert_settings(cfg, "math")
     job = RLJob(model=str(tiny_model), rows=[], out_dir=tmp_path, steps=s["steps"], group_size=s["group_size"],
                 prompts_per_step=s["prompts_per_step"], learning_rate=s["learning_rate"],
-                max_completion_len=s["max_completion_len"], beta=s["kl_beta"], lora=s["lora"])
+                max_tokens=s["max_tokens"], beta=s["kl_beta"], lora=s["lora"])
     ga = grpo_args(cfg, job)
     assert (ga.max_steps, ga.num_generations, ga.learning_rate, ga.max_completion_length, ga.beta) == (500, 16, 1e-6, 2048, 0.0)
     assert (ga.loss_type, ga.epsilon, ga.epsilon_high, ga.off_policy_mask_threshold, ga.scale_rewards) == (

@@ -41,6 +41,9 @@ def _cfg(**sections):
     ({"domains": ["math", "code"], "data": {"code": {"difficulty": "easy"}}}, "data.code.difficulty",
      "has no difficulty levels"),
     ({"experts": {"math": {"length_penalty_weight": -0.1}}}, "experts.math.length_penalty_weight", "greater than or equal"),
+    # one name for the completion length everywhere (rollout/distill/experts/mixed): max_tokens
+    ({"experts": {"math": {"max_completion_len": 40}}}, "experts.math", "max_completion_len was renamed: use max_tokens"),
+    ({"mixed": {"max_completion_len": 40}}, "mixed", "max_completion_len was renamed: use max_tokens"),
 ])
 def test_bad_training_config_names_the_field(sections, field, needle):
     with pytest.raises(ConfigError) as e:
@@ -65,7 +68,7 @@ def test_batch_shape_reaches_trl(tmp_path):
     from pipeline.train.grpo import RLJob, grpo_args
 
     job = RLJob(model="m", rows=[], out_dir=tmp_path, steps=3, group_size=4, prompts_per_step=3, learning_rate=1e-5,
-                max_completion_len=16, beta=0.0, gradient_accumulation_steps=2)
+                max_tokens=16, beta=0.0, gradient_accumulation_steps=2)
     args = grpo_args(_cfg(), job)
     assert (args.per_device_train_batch_size, args.gradient_accumulation_steps) == (6, 2)
     assert args.generation_batch_size == 12 and args.steps_per_generation == 2  # one generation of 3 groups per step

@@ -14,7 +14,7 @@ from pipeline.train.grpo import RLJob, grpo_args, reward_trend, rl_dataset, with
 def _job(tmp_path: Path, **kw) -> RLJob:
     base = dict(model="m", rows=[{"id": "a", "domain": "math", "prompt": "1+1?", "answer": "2", "mode": "thinking"}],
                 out_dir=tmp_path, steps=3, group_size=4, prompts_per_step=2, learning_rate=1e-5,
-                max_completion_len=32, beta=0.0)
+                max_tokens=32, beta=0.0)
     base.update(kw)
     return RLJob(**base)
 

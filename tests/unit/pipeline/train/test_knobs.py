@@ -33,7 +33,7 @@ def test_grpo_config_takes_precision_and_checkpointing(tiny_model, tmp_path):
     from pipeline.train.knobs import model_init_kwargs
 
     job = RLJob(model=str(tiny_model), rows=[], out_dir=tmp_path, steps=1, group_size=2, prompts_per_step=1,
-                learning_rate=1e-5, max_completion_len=8, beta=0.0)
+                learning_rate=1e-5, max_tokens=8, beta=0.0)
     args = grpo_args(_cfg(tiny_model, tmp_path, training={"dtype": "bf16", "gradient_checkpointing": True}), job)
     assert args.bf16 and not args.fp16 and args.gradient_checkpointing
     assert args.gradient_checkpointing_kwargs == {"use_reentrant": False}

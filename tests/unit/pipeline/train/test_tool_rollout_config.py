@@ -17,7 +17,7 @@ def test_trainer_rollout_uses_configured_max_tool_calls_and_sandbox(tiny_model, 
     rows = [{"id": "r0", "domain": "agentic_code", "prompt": "Write add(a, b).", "mode": "non_thinking",
              "tests": "assert add(1, 2) == 3", "entry_point": "add"}] * 2
     job = RLJob(model=str(tiny_model), rows=rows, out_dir=tmp_path / "job", steps=1, group_size=2, prompts_per_step=1,
-                learning_rate=1e-5, max_completion_len=8, beta=0.0, tools={"agentic_code": tools})
+                learning_rate=1e-5, max_tokens=8, beta=0.0, tools={"agentic_code": tools})
     engine = build_engine(str(tiny_model), backend="hf")
     router = build_router(cfg, domains=["agentic_code"])
     try:

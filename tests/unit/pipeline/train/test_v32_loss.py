@@ -174,7 +174,7 @@ def test_config_reaches_the_v32_trainer(tmp_path):
     rows = [{"id": "a", "domain": "math", "prompt": "1+1?", "mode": "non_thinking"},
             {"id": "b", "domain": "writing", "prompt": "Write.", "mode": "non_thinking"}]
     job = RLJob(model="m", rows=rows, out_dir=tmp_path, steps=1, group_size=2, prompts_per_step=1, learning_rate=1e-5,
-                max_completion_len=8, beta=0.0, kl_by_domain={"math": 0.0, "writing": 0.02})
+                max_tokens=8, beta=0.0, kl_by_domain={"math": 0.0, "writing": 0.02})
     cfg = parse_config({"domains": ["math"], "grpo": {"rollout_correction": {"mode": "mask", "cap": 3.0}}})
     assert grpo_args(cfg, job).beta == 0.02
     assert rl_dataset(job)["kl_weight"] == [0.0, 0.02]
