@@ -27,12 +27,9 @@ Statuses (never a silent zero):
 - guard (rewards/judge_guard.py): ``off``; ``flag`` — flagged rows keep the judged score
   with status ``flagged``; ``penalize`` — flagged rows score 0.0 (the scale minimum) with
   status ``flagged`` and are not sent to the judge. ``info["guard"]`` lists what fired.
-- master-key answers (rewards/judge_master_key.py: content-free text such as ":", "Thought
-  process:", "Let's solve this step by step.", "解：", "Lösung:"; "One Token to Fool
-  LLM-as-a-Judge") score 0.0, every criterion at the scale minimum, with status ``ok`` and
-  ``info["content_free"]``, under both ``flag`` and ``penalize``, and are never sent to the
-  judge. Status ok, not flagged: the answer is not steering text, it is empty, and the
-  minimum is the verdict a sound judge would give it; ``flag`` must not keep a fooled score.
+- master-key answers (content-free text such as ":" or "Let's solve this step by step.",
+  rewards/judge_master_key.py) score 0.0 with status ``ok`` and ``info["content_free"]`` under
+  both guard modes, and are never sent to the judge.
 
 Guided decoding (``guided: true``, the default): when the backend can constrain its output
 (``accepts_formats``; the pipeline's in-process vLLM judge can), each request carries a regex

@@ -21,7 +21,7 @@ Models' own templates (:func:`template_traits`, probed once per tokenizer):
   tool format it was trained on; calls are still parsed as ``<tool_call>{json}</tool_call>``.
 
 Thinking context (V3.2): :func:`fit_messages`, which every rendering goes through (rollouts and
-engine prompts via :func:`render`, eval generation, SFT tokenisation in train/sft_tokens.py), applies
+engine prompts via :func:`render`, eval generation, SFT tokenisation in pipeline/train/sft_tokens.py), applies
 :func:`drop_previous_reasoning`: an earlier assistant turn's reasoning is dropped only once a new
 user message follows it; tool calls and tool results stay. Within one RL completion the tool turns
 are appended inside the assistant turn (no new user message), so its reasoning is kept.

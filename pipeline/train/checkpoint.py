@@ -1,4 +1,4 @@
-"""The one checkpoint saver, shared by GRPO (train/grpo.py) and SFT (stages/sft.py).
+"""The one checkpoint saver, shared by GRPO (pipeline/train/grpo.py) and SFT (pipeline/stages/sft.py).
 
 Writes ``<out>/checkpoint/``: the full HF model (safetensors) and its tokenizer, built in
 ``<out>/.checkpoint.tmp`` and renamed into place, so a reader never finds a half-written

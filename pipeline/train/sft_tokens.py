@@ -2,13 +2,13 @@
 
 TRL's SFTTrainer masks the prompt of a prompt/completion row (``completion_only_loss``), but an
 agentic answer also holds tool results the model never wrote: the rollout appends
-``<tool_response>...</tool_response>`` inside the assistant turn (``rollout/tool_calls.py``).
+``<tool_response>...</tool_response>`` inside the assistant turn (``pipeline/rollout/tool_calls.py``).
 Training on them would teach the model to hallucinate tool output, so they are masked like the
 prompt. Each row becomes ``input_ids`` + ``completion_mask`` (1 = a token the model wrote), which
 TRL turns into labels (-100 elsewhere), truncates and packs as usual.
 
 The text is the tokenizer's chat template over prompt + completion, with the same template
-handling as rollouts (``rollout/templates.py``: system merged into the user turn for templates
+handling as rollouts (``pipeline/rollout/templates.py``: system merged into the user turn for templates
 without a system role; ``enable_thinking`` per row mode for templates with a thinking switch).
 Token/character alignment uses the fast tokenizer's offsets, so a token belongs to the span in
 which it starts.
