@@ -16,7 +16,7 @@ from typing import Any
 
 from ..config import PipelineConfig
 from ..errors import InputError
-from ..run.manifest import read_manifest
+from ..run.manifest import read_record
 
 
 @dataclass
@@ -51,8 +51,8 @@ def generator_model(cfg: PipelineConfig, run_dir: Path, label: str) -> str:
         from ..models import resolve_model
 
         return str(resolve_model(cfg.model))
-    m = read_manifest(run_dir, label)
-    ckpt = (m or {}).get("outputs", {}).get("checkpoint") if (m or {}).get("status") == "complete" else None
+    r = read_record(run_dir, label)
+    ckpt = r.checkpoint if r else None
     if not ckpt or not (Path(ckpt) / "config.json").is_file():
         raise InputError(f"distill needs the {label} checkpoint, but {run_dir} has no complete {label} stage with one; "
                          f"run `posttrain stage {label} CONFIG` first, or set distill.mode_experts to base")

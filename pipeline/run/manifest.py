@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -25,9 +26,42 @@ def read_manifest(run_dir: Path, stage: str) -> dict[str, Any] | None:
         return None
 
 
-def is_complete(run_dir: Path, stage: str, config_hash: str) -> bool:
+@dataclass(frozen=True)
+class StageRecord:
+    """What a later stage reads of an earlier one: its manifest, typed. ``outputs`` holds paths
+    (``checkpoint``, ``dataset``, ``metrics``, ``samples``, ...) as the stage wrote them."""
+    stage: str
+    status: str | None = None
+    config_hash: str | None = None
+    outputs: dict[str, str] = field(default_factory=dict)
+    metrics: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def complete(self) -> bool:
+        return self.status == "complete"
+
+    @property
+    def checkpoint(self) -> str | None:
+        """The model this stage trained, once it is complete (None otherwise or for stages without one)."""
+        return self.outputs.get("checkpoint") if self.complete else None
+
+    @property
+    def dataset(self) -> str | None:
+        return self.outputs.get("dataset")
+
+
+def read_record(run_dir: Path, stage: str) -> StageRecord | None:
+    """The stage's manifest as a :class:`StageRecord`; None when the stage has not started."""
     m = read_manifest(run_dir, stage)
-    return bool(m and m.get("status") == "complete" and m.get("config_hash") == config_hash)
+    if m is None:
+        return None
+    return StageRecord(stage=m.get("stage", stage), status=m.get("status"), config_hash=m.get("config_hash"),
+                       outputs=dict(m.get("outputs") or {}), metrics=dict(m.get("metrics") or {}))
+
+
+def is_complete(run_dir: Path, stage: str, config_hash: str) -> bool:
+    r = read_record(run_dir, stage)
+    return bool(r and r.complete and r.config_hash == config_hash)
 
 
 def write_manifest(run_dir: Path, stage: str, **fields: Any) -> dict[str, Any]:

@@ -47,7 +47,7 @@ from typing import Any, Callable
 
 from ..config import PipelineConfig
 from ..io import write_json_atomic, write_jsonl_atomic  # noqa: F401  (write_jsonl_atomic: also imported from here)
-from ..run.manifest import read_manifest, stage_dir
+from ..run.manifest import read_record, stage_dir
 from ..scoring.metrics import domain_metrics, prompt_stats
 from . import StageResult, register_stage
 
@@ -67,10 +67,9 @@ Rows = dict[str, list[dict[str, Any]]]
 def models_to_evaluate(cfg: PipelineConfig, run_dir: Path) -> dict[str, str]:
     models = {"base": cfg.model}
     for child in sorted(p for p in run_dir.iterdir() if p.is_dir()) if run_dir.exists() else []:
-        m = read_manifest(run_dir, child.name)
-        ckpt = (m or {}).get("outputs", {}).get("checkpoint") if (m or {}).get("status") == "complete" else None
-        if ckpt:
-            models[m["stage"]] = ckpt
+        r = read_record(run_dir, child.name)
+        if r and r.checkpoint:
+            models[r.stage] = r.checkpoint
     return models
 
 

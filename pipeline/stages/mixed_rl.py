@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from ..config import PipelineConfig
-from ..run.manifest import read_manifest, stage_dir
+from ..run.manifest import read_record, stage_dir
 from . import StageResult, register_stage
 
 log = logging.getLogger(__name__)
@@ -38,9 +38,9 @@ def start_model(cfg: PipelineConfig, run_dir: Path) -> str:
 
     if cfg.mixed.init_model:
         return str(resolve_model(cfg.mixed.init_model, cfg.trust_remote_code))
-    m = read_manifest(run_dir, "sft")
-    if m and m.get("status") == "complete" and m.get("outputs", {}).get("checkpoint"):
-        return m["outputs"]["checkpoint"]
+    sft = read_record(run_dir, "sft")
+    if sft and sft.checkpoint:
+        return sft.checkpoint
     log.warning("mixed: no complete sft stage in %s; starting from the base model %s", run_dir, cfg.model)
     return str(resolve_model(cfg.model, cfg.trust_remote_code))
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from ..errors import ConfigError, InputError
-from ..run.manifest import read_manifest, stage_dir
+from ..run.manifest import read_record, stage_dir
 from ..rollout.templates import MODES
 
 log = logging.getLogger(__name__)
@@ -30,11 +30,11 @@ REQUIRED_COLUMNS = ("messages", "domain", "mode")
 
 def distill_dataset_dir(run_dir: Path) -> Path:
     """Where the distill stage wrote its shards: its manifest's ``outputs.dataset``, else ``<run>/distill/data``."""
-    m = read_manifest(run_dir, "distill")
-    if m and m.get("status") not in (None, "complete"):
-        raise InputError(f"the distill stage in {stage_dir(run_dir, 'distill')} is {m.get('status')!r}, not complete; "
+    r = read_record(run_dir, "distill")
+    if r and r.status not in (None, "complete"):
+        raise InputError(f"the distill stage in {stage_dir(run_dir, 'distill')} is {r.status!r}, not complete; "
                          "run `posttrain stage distill CONFIG` (or `posttrain run CONFIG`) to finish it before sft")
-    out = (m or {}).get("outputs", {}).get("dataset")
+    out = r.dataset if r else None
     return Path(out) if out else stage_dir(run_dir, "distill") / "data"
 
 
