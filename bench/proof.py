@@ -71,7 +71,7 @@ def _per_seed(per_prompt: dict[str, tuple[float, float]]) -> dict[str, float]:
     by: dict[str, list[float]] = defaultdict(list)
     for key, (v, _) in per_prompt.items():
         by[key.split(":", 1)[0]].append(v)
-    return {seed: round(sum(v) / len(v), 4) for seed, v in by.items()}
+    return {seed: round(sum(v) / len(v), 4) for seed, v in sorted(by.items())}
 
 
 def score(per_seed: dict[int, Scores], model: str, domain: str, reps: int) -> dict[str, Any]:
