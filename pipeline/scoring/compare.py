@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 from typing import Any, Iterable
 
-from .metrics import headline, prompt_stats
+from .metrics import domain_key, headline, prompt_stats
 from .stats import PerPrompt, paired_diff, sub_seed
 
 Stats = dict[str, dict[str, dict[str, PerPrompt]]]
@@ -62,12 +62,6 @@ def compare_models(stats: Stats, seed: int = 0, pairs: list[tuple[str, str]] | N
 
 def lookup(comparisons: list[dict[str, Any]], a: str, b: str, domain: str, metric: str) -> dict[str, Any] | None:
     return next((c for c in comparisons if (c["a"], c["b"], c["domain"], c["metric"]) == (a, b, domain, metric)), None)
-
-
-def domain_key(row: dict[str, Any]) -> str:
-    """The metrics key of a sample: its domain, with ``@mode`` unless non-thinking (as the eval stage)."""
-    mode = str(row.get("mode") or "non_thinking")
-    return str(row.get("domain")) if mode == "non_thinking" else f"{row.get('domain')}@{mode}"
 
 
 def stats_by_model(samples: Iterable[dict[str, Any]], pass_k: list[int]) -> tuple[Stats, dict[tuple[str, str], dict[str, str]]]:

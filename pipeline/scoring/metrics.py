@@ -171,3 +171,9 @@ def _judge_metrics(rows: list[dict[str, Any]]) -> dict[str, float]:
         out["judge_flagged_rate"] = mean(1.0 if ((r.get("info") or {}).get(JUDGE) or {}).get("guard") else 0.0
                                          for r in judged)
     return out
+
+
+def domain_key(row: dict[str, Any]) -> str:
+    """The metrics key of a sample: its domain, with ``@mode`` unless non-thinking."""
+    mode = str(row.get("mode") or "non_thinking")
+    return str(row.get("domain")) if mode == "non_thinking" else f"{row.get('domain')}@{mode}"

@@ -48,7 +48,7 @@ from typing import Any, Callable
 from ..config import PipelineConfig
 from ..io import write_json_atomic, write_jsonl_atomic  # noqa: F401  (write_jsonl_atomic: also imported from here)
 from ..run.manifest import read_record, stage_dir
-from ..scoring.metrics import domain_metrics, prompt_stats
+from ..scoring.metrics import domain_key, domain_metrics, prompt_stats
 from . import StageResult, register_stage
 
 log = logging.getLogger(__name__)
@@ -121,14 +121,10 @@ def judge_identity(cfg: PipelineConfig) -> dict[str, Any] | None:
     return ident
 
 
-def metric_key(domain: str, mode: str) -> str:
-    return domain if mode == "non_thinking" else f"{domain}@{mode}"
-
-
 def _groups(samples: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
     groups: dict[str, list[dict[str, Any]]] = {}
     for r in samples:
-        groups.setdefault(metric_key(str(r.get("domain")), str(r.get("mode") or "non_thinking")), []).append(r)
+        groups.setdefault(domain_key(r), []).append(r)
     return groups
 
 
