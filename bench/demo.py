@@ -29,6 +29,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--config", default=str(ROOT / "configs" / "demo.yaml"))
     p.add_argument("--output", default=None, help="run directory (default: a fresh temporary folder)")
+    p.add_argument("--result-name", default="demo", help="bench/results/<name>.json to write")
     p.add_argument("overrides", nargs="*", help="config overrides (key=value)")
     args = p.parse_args(argv)
     posttrain = [sys.executable, "-m", "pipeline.cli"]
@@ -49,7 +50,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         results["eval"] = json.loads(metrics.read_text())["models"]
     notes = ["wall_s includes Ray start-up and the driver; stage durations come from each manifest",
              "measured on a shared machine; see environment.loadavg_1_5_15"]
-    path = write_result("demo", vars(args), results, notes)
+    path = write_result(args.result_name, vars(args), results, notes)
     print(f"demo: rc={proc.returncode} wall {wall / 60:.1f} min (goal <= {GOAL_S // 60}); "
           + ", ".join(f"{k} {v['duration_s']}s" for k, v in stages.items()) + f"; wrote {path}")
     return results

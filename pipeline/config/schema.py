@@ -293,7 +293,8 @@ class DistillRevision(Section):
     filter_principle: str = "helpful"
     """Principle id (or text) given to the critic for a sample that failed a filter without violating a principle."""
     max_tokens: int | None = Field(None, gt=0)
-    """Max new tokens for critique + revision; None = twice the distillation max_tokens."""
+    """Max new tokens for each of the two critic turns (critique, then revision); None = twice the
+    distillation max_tokens."""
 
 
 class DistillConfig(Section):

@@ -4,10 +4,12 @@ With ``distill.revision.enabled``, after a shard is scored and filtered, each pr
 fewer than ``keep_per_prompt`` samples sends up to ``revision.max_per_prompt`` of its rejected
 samples (best quality first) back to the critic with one principle: the principle the sample
 violates most (``constitution_penalty/<id>`` components, reason ``violation:<id>``), or for a
-sample that failed another filter the ``revision.filter_principle``. The critic is asked to
-write ``CRITIQUE:`` (what breaks the principle) and then ``REVISION:`` (the whole improved
-answer). The revision is scored again by the same router and filters and kept only if it
-passes; in thinking mode the critique becomes the ``<think>`` block of the revised answer.
+sample that failed another filter the ``revision.filter_principle``. As in the paper, this takes
+two turns of one conversation: a critique request (how the answer breaks the principle), then a
+revision request (the whole improved answer, nothing else). A small model rarely keeps a
+``CRITIQUE:``/``REVISION:`` format in one answer, so the turns are separate generate calls. The
+revision is scored again by the same router and filters and kept only if it passes; in thinking
+mode the critique becomes the ``<think>`` block of the revised answer.
 
 Kept revisions carry ``revised: True`` and ``revision_principle``; the shard record counts
 ``revisions: {attempted, kept, no_revision, principles}``. Revision runs inside the shard's
@@ -27,10 +29,12 @@ from typing import Any, Callable
 from .filters import quality, reject_reason
 
 SCORED_KEYS = ("reward", "components", "status", "info", "format_ok")
-_REVISION = re.compile(r"revision\s*:", re.I)
-_CRITIQUE = re.compile(r"critique\s*:", re.I)
+_LABEL = re.compile(r"^\s*(?:\*\*)?(?:critique|revision|revised answer|corrected answer)\s*(?::\s*\*\*|\*\*\s*:|:)\s*",
+                    re.I)
 Critic = Callable[[list[list[dict[str, str]]]], list[tuple[str, str]]]
 """``critic(conversations) -> [(text, finish_reason)]``, one answer per conversation."""
+REVISE_ASK = ("Now rewrite your original answer so that it respects that principle and fully answers the original "
+              "request. Reply with the complete revised answer only.")
 
 
 def violated_principle(row: dict[str, Any]) -> str | None:
@@ -41,23 +45,20 @@ def violated_principle(row: dict[str, Any]) -> str | None:
 
 
 def critique_messages(row: dict[str, Any], principle: str, reason: str) -> list[dict[str, str]]:
-    """The original conversation, the rejected answer, and the request to critique then revise it."""
+    """Turn 1: the original conversation, the rejected answer, and the request to critique it."""
     ask = (f"A reviewer rejected your answer ({reason}). Principle to respect: {principle}\n"
-           "First write 'CRITIQUE:' and one or two sentences on how the answer breaks that principle or the request. "
-           "Then write 'REVISION:' followed by the complete corrected answer to the original request, nothing else.")
+           "In one or two sentences, say how the answer breaks that principle or fails the request.")
     return [*row["messages"][:-1], {"role": "assistant", "content": str(row["completion"])}, {"role": "user", "content": ask}]
 
 
-def split_revision(text: str) -> tuple[str, str] | None:
-    """(critique, revision) from the critic's answer, or None without a non-empty ``REVISION:`` part."""
-    marks = list(_REVISION.finditer(text))
-    if not marks:
-        return None
-    revision = text[marks[-1].end():].strip()
-    head = text[:marks[-1].start()]
-    crit = _CRITIQUE.search(head)
-    critique = (head[crit.end():] if crit else head).strip()
-    return (critique, revision) if revision else None
+def revision_messages(critique_conv: list[dict[str, str]], critique: str) -> list[dict[str, str]]:
+    """Turn 2: the critique conversation, the critique, and the request for the whole revised answer."""
+    return [*critique_conv, {"role": "assistant", "content": critique}, {"role": "user", "content": REVISE_ASK}]
+
+
+def strip_label(text: str) -> str:
+    """The answer without a leading ``Critique:``/``Revision:``-style label the model may add."""
+    return _LABEL.sub("", text.strip(), count=1).strip()
 
 
 def _candidates(scored: list[dict[str, Any]], kept: list[dict[str, Any]], keep: int, per_prompt: int,
@@ -102,15 +103,16 @@ def revise_shard(scored: list[dict[str, Any]], kept: list[dict[str, Any]], setti
     if not todo:
         return [], stats
     picked = [violated_principle(r) or rev.filter_principle for r in todo]
-    answers = critic([critique_messages(r, principles.get(p, p), r["_reason"]) for r, p in zip(todo, picked)])
+    asks = [critique_messages(r, principles.get(p, p), r["_reason"]) for r, p in zip(todo, picked)]
+    critiques = [strip_label(text) for text, _ in critic(asks)]
+    answers = critic([revision_messages(ask, c) for ask, c in zip(asks, critiques)])
     revised = []
-    for row, principle, (text, finish) in zip(todo, picked, answers):
-        parts = split_revision(text)
+    for row, principle, critique, (text, finish) in zip(todo, picked, critiques, answers):
         stats["principles"][principle] = stats["principles"].get(principle, 0) + 1
-        if parts is None:
+        if not (revision := strip_label(text)):
             stats["no_revision"] += 1
         else:
-            revised.append(_revised_row(row, *parts, finish, principle, count_tokens))
+            revised.append(_revised_row(row, critique, revision, finish, principle, count_tokens))
     have: dict[Any, int] = {}
     for row in kept:
         have[row["id"]] = have.get(row["id"], 0) + 1

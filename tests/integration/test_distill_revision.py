@@ -14,7 +14,7 @@ import pytest
 from pipeline.config import parse_config
 from pipeline.run.orchestrator import run_single_stage
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(2400)]  # ~4 min idle; far more on a loaded machine
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(2400)]  # ~1 min idle; far more on a loaded machine
 
 
 def _cfg(out: Path):
