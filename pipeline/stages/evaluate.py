@@ -53,7 +53,7 @@ from . import StageResult, register_stage
 
 log = logging.getLogger(__name__)
 
-CACHE_VERSION = 2
+CACHE_VERSION = 3  # 3: samples from before the tied lm_head re-pack after a weight swap (vllm_backend) are void
 EVAL_SECTIONS = ("seed", "domains", "rollout", "rewards", "judge", "sandbox", "data", "eval")
 HASHED_FILES = ("config.json", "generation_config.json", "tokenizer.json", "tokenizer_config.json",
                 "chat_template.jinja", "special_tokens_map.json")
