@@ -25,18 +25,25 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 IGNORED_CONFIG_KEYS = ("_name_or_path", "transformers_version", "torch_dtype", "dtype", "use_cache")
+# TRL saves trained checkpoints' tokenizers with left padding/truncation; the engine encodes one prompt at a time
+IGNORED_TOKENIZER_KEYS = ("padding_side", "truncation_side")
 SIGNATURE_FILES = ("generation_config.json", "tokenizer.json", "tokenizer_config.json", "chat_template.jinja",
                    "special_tokens_map.json", "vocab.json", "merges.txt", "tokenizer.model")
 
 
 def signature(folder: Path) -> str:
-    """What must match for a weight swap: config.json (minus bookkeeping keys) and the tokenizer files."""
+    """What must match for a weight swap: config.json (minus bookkeeping keys) and the tokenizer files
+    (tokenizer_config.json minus its padding and truncation sides)."""
     config = json.loads((folder / "config.json").read_text())
     h = hashlib.sha256(json.dumps({k: v for k, v in config.items() if k not in IGNORED_CONFIG_KEYS},
                                   sort_keys=True).encode())
     for name in SIGNATURE_FILES:
         if (folder / name).is_file():
-            h.update(name.encode() + b"\0" + (folder / name).read_bytes())
+            data = (folder / name).read_bytes()
+            if name == "tokenizer_config.json":
+                tok = json.loads(data)
+                data = json.dumps({k: v for k, v in tok.items() if k not in IGNORED_TOKENIZER_KEYS}, sort_keys=True).encode()
+            h.update(name.encode() + b"\0" + data)
     return h.hexdigest()
 
 

@@ -101,6 +101,9 @@ def test_swap_signature_ignores_weights_and_bookkeeping(tmp_path):
     (b / "config.json").write_text(json.dumps({"hidden_size": 16}))
     assert eval_generate.signature(a) != eval_generate.signature(b)  # another architecture: rebuild
     (b / "config.json").write_text(json.dumps({"hidden_size": 8}))
+    (a / "tokenizer_config.json").write_text(json.dumps({"eos_token": "<e>"}))
+    (b / "tokenizer_config.json").write_text(json.dumps({"eos_token": "<e>", "padding_side": "left", "truncation_side": "left"}))
+    assert eval_generate.signature(a) == eval_generate.signature(b)  # TRL's left padding on a trained checkpoint: swap
     (b / "tokenizer.json").write_text("{}")
     assert eval_generate.signature(a) != eval_generate.signature(b)  # another tokenizer: rebuild
 
