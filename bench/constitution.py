@@ -66,7 +66,7 @@ def distill_effect(run: Path) -> dict[str, Any]:
         g = groups.setdefault(f"{rec['domain']}/{rec['mode']}", {"generated": 0, "rejected_violation": 0, "rejected": {},
                                                                   "originals": 0, "revisions_attempted": 0,
                                                                   "revisions_without_text": 0, "revisions_kept": 0,
-                                                                  "revision_principles": {}})
+                                                                  "revision_principles": {}, "revisions_rejected": {}})
         g["generated"] += rec["generated"]
         for why, n in rec.get("rejected", {}).items():
             g["rejected"][why] = g["rejected"].get(why, 0) + n
@@ -76,8 +76,9 @@ def distill_effect(run: Path) -> dict[str, Any]:
         g["revisions_attempted"] += revs.get("attempted", 0)
         g["revisions_without_text"] += revs.get("no_revision", 0)
         g["revisions_kept"] += revs.get("kept", 0)
-        for p, n in (revs.get("principles") or {}).items():
-            g["revision_principles"][p] = g["revision_principles"].get(p, 0) + n
+        for key, field in (("revision_principles", "principles"), ("revisions_rejected", "rejected")):
+            for k, n in (revs.get(field) or {}).items():
+                g[key][k] = g[key].get(k, 0) + n
     for f in sorted((run / "distill" / "data").glob("*.parquet")):
         for row in pq.read_table(f).to_pylist():
             comps = json.loads(row["components"])

@@ -12,7 +12,8 @@ revision is scored again by the same router and filters and kept only if it pass
 mode the critique becomes the ``<think>`` block of the revised answer.
 
 Kept revisions carry ``revised: True`` and ``revision_principle``; the shard record counts
-``revisions: {attempted, kept, no_revision, principles}``. Revision runs inside the shard's
+``revisions: {attempted, kept, no_revision, principles, rejected}`` (``rejected``: why revisions
+failed the filters, by reason). Revision runs inside the shard's
 finish step, before the shard is written, so a killed run redoes or skips whole shards as
 before (pipeline/distill/shards.py). Samples whose conversation holds tool results (agentic
 domains) are not revised: the tools would have to run again.
@@ -99,7 +100,7 @@ def revise_shard(scored: list[dict[str, Any]], kept: list[dict[str, Any]], setti
                if (why := reject_reason(row, settings.min_reward, settings.min_language_consistency,
                                         settings.max_violation))}
     todo = _candidates(scored, kept, settings.keep_per_prompt, rev.max_per_prompt, reasons)
-    stats: dict[str, Any] = {"attempted": len(todo), "kept": 0, "no_revision": 0, "principles": {}}
+    stats: dict[str, Any] = {"attempted": len(todo), "kept": 0, "no_revision": 0, "principles": {}, "rejected": {}}
     if not todo:
         return [], stats
     picked = [violated_principle(r) or rev.filter_principle for r in todo]
@@ -116,11 +117,13 @@ def revise_shard(scored: list[dict[str, Any]], kept: list[dict[str, Any]], setti
     have: dict[Any, int] = {}
     for row in kept:
         have[row["id"]] = have.get(row["id"], 0) + 1
-    out = []
+    out, failed = [], stats["rejected"]
     for row in rescore(revised) if revised else []:
-        if reject_reason(row, settings.min_reward, settings.min_language_consistency, settings.max_violation) is None \
-                and have.get(row["id"], 0) < settings.keep_per_prompt:
+        why = reject_reason(row, settings.min_reward, settings.min_language_consistency, settings.max_violation)
+        if why is None and have.get(row["id"], 0) < settings.keep_per_prompt:
             have[row["id"]] = have.get(row["id"], 0) + 1
             out.append(row)
+        elif why is not None:
+            failed[why] = failed.get(why, 0) + 1
     stats["kept"] = len(out)
     return out, stats

@@ -61,7 +61,8 @@ def test_only_passing_revisions_are_kept_and_kept_prompts_are_not_revised():
                      "I think 4": ("I am not sure.", "  ")})
     kept, stats = _run(scored, critic)
     assert critic.calls == 2 and len(critic.seen) == 6  # c already passed: not sent; two turns for a, b, d
-    assert stats == {"attempted": 3, "kept": 1, "no_revision": 1, "principles": {"helpful": 3}}
+    assert stats == {"attempted": 3, "kept": 1, "no_revision": 1, "principles": {"helpful": 3},
+                     "rejected": {"low_reward": 1}}  # b's revision is still wrong
     (row,) = kept
     assert row["id"] == "a" and row["revised"] is True and row["revision_principle"] == "helpful"
     assert row["completion"] == "2 + 3 = \\boxed{5}" and row["messages"][-1]["content"] == row["completion"]
