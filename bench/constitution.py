@@ -2,6 +2,7 @@
 
     python -m bench.constitution                               # into runs/demo_constitution
     python -m bench.constitution --lam 0.2 --max-violation 0.5 --baseline runs/demo
+    python -m bench.constitution --collect-only --baseline runs/demo   # recount an existing run
 
 Runs ``posttrain run`` on configs/demo.yaml with three changes, and nothing else: every domain's
 reward list gets ``{name: constitution_penalty, penalty: λ}`` (reward = task − λ·violation, the
@@ -50,9 +51,10 @@ def training_effect(run: Path) -> dict[str, Any]:
     for log in sorted(run.glob("*/train_log.jsonl")):
         steps = [s for s in _jsonl(log) if "step" in s]
         keys = sorted({k for s in steps for k in s if k.startswith("domain/") and k.endswith(("/" + PENALTY, "/reward"))})
-        out[log.parent.name] = {k.removeprefix("domain/"): {"mean": round(mean(s[k] for s in steps if k in s), 4),
-                                                              "first": steps[0].get(k), "last": steps[-1].get(k)}
-                                for k in keys}
+        series = {k: [s[k] for s in steps if isinstance(s.get(k), (int, float))] for k in keys}
+        out[log.parent.name] = {k.removeprefix("domain/"): {"steps": len(v), "mean": round(mean(v), 4),
+                                                              "first": round(v[0], 4), "last": round(v[-1], 4)}
+                                for k, v in series.items() if v}
     return out
 
 
@@ -114,12 +116,16 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     p.add_argument("--max-violation", type=float, default=0.5, help="distill.max_violation")
     p.add_argument("--revisions", type=int, default=1, help="distill.revision.max_per_prompt")
     p.add_argument("--baseline", default=None, help="a demo run dir with the same seed to compare eval with")
+    p.add_argument("--collect-only", action="store_true", help="count from an existing --output run, run nothing")
     args = p.parse_args(argv)
     run = Path(args.output)
     run.mkdir(parents=True, exist_ok=True)
     config = run / "constitution_config.yaml"
-    config.write_text(yaml.safe_dump(derived_config(args.lam, args.max_violation, args.revisions), sort_keys=False))
-    timing = demo.main(["--config", str(config), "--output", str(run), "--result-name", "constitution_demo"])
+    if args.collect_only:
+        timing = json.loads((ROOT / "bench" / "results" / "constitution_demo.json").read_text())["results"]
+    else:
+        config.write_text(yaml.safe_dump(derived_config(args.lam, args.max_violation, args.revisions), sort_keys=False))
+        timing = demo.main(["--config", str(config), "--output", str(run), "--result-name", "constitution_demo"])
     results = {"returncode": timing["returncode"], "wall_s": timing["wall_s"], "stages": timing["stages"],
                "config": str(config), "run_dir": str(run)}
     if timing["returncode"] == 0:
