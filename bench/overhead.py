@@ -5,6 +5,7 @@ TRL GRPOTrainer step (TRL's own HF generate) with the same GRPOConfig, model, ro
     python -m bench.overhead                      # 4 steps x 4 prompts x 8 completions x 64 tokens
     python -m bench.overhead --quick              # 3 steps x 4 completions x 32 tokens (smoke)
     python -m bench.overhead --steps 6 --group-size 8 --prompts-per-step 8 --max-tokens 64
+    python -m bench.overhead --dtype bf16          # training.dtype bf16 (rollouts follow): overhead_bf16.json
 
 Both trainers get ``pipeline.train.grpo.grpo_args`` for the same job (so the V3.2 settings, batch
 and lengths match) and the same reward functions (``router.trl_reward_funcs()`` for the math
@@ -18,8 +19,10 @@ Against the machine's limit: the roofline (bench/roofline.py) is measured in the
 before and after training, and each step's compute estimate is ``6 P T`` FLOPs for the
 forward and backward over the step's T prompt + completion tokens (TRL's ``num_tokens``) plus
 ``2 P C`` for generating its C completion tokens; ``step_over_compute_estimate`` is the mean
-step time over that estimate at the measured FLOP/s (goal <= 1.5). Writes
-bench/results/overhead.json.
+step time over that estimate at the measured FLOP/s (goal <= 1.5). With ``--dtype bf16`` both
+trainers train in bf16, the rollout engine generates in bf16, and the roofline is bf16 matmul
+(``step_over_fp32_compute_estimate`` keeps the fp32 one). Writes bench/results/overhead.json
+(overhead_bf16.json).
 """
 from __future__ import annotations
 
@@ -96,12 +99,13 @@ def _job(cfg: Any, args: argparse.Namespace, out_dir: Path) -> Any:
 def run_posttrain(cfg: Any, args: argparse.Namespace, router: Any, tmp: Path) -> dict[str, Any]:
     from pipeline.train.grpo import build_trainer
     from pipeline.rollout import build_engine
+    from pipeline.rollout.build import engine_dtype
 
     job = _job(cfg, args, tmp / "posttrain")
     timer = _step_timer()
     job.callbacks.append(timer)
     engine = build_engine(job.model, backend=args.backend, max_model_len=cfg.rollout.max_model_len,
-                          kv_cache_gb=cfg.rollout.kv_cache_gb, seed=cfg.seed)
+                          kv_cache_gb=cfg.rollout.kv_cache_gb, seed=cfg.seed, dtype=engine_dtype(cfg))
     trainer = build_trainer(cfg, job, router, engine)
     scoring = _time_scoring(router)
     with Timer() as t:
@@ -144,16 +148,16 @@ def step_tokens(history: list[dict[str, Any]], completions: int) -> list[dict[st
     return out
 
 
-def add_estimate(res: dict[str, Any], params: int, flops: float) -> None:
+def add_estimate(res: dict[str, Any], params: int, flops: float, suffix: str = "") -> None:
     """step time over its compute estimate ``(6 P T + 2 P C) / FLOP/s``, the first step excluded like the mean."""
     toks = res.get("step_tokens", [])[1:]
     if not toks or not res.get("mean_s"):
         return
     est = [(6 * params * s["T"] + 2 * params * s["C"]) / flops for s in toks]
     train_only = [6 * params * s["T"] / flops for s in toks]
-    res["compute_estimate_s"] = round(sum(est) / len(est), 3)
-    res["train_only_estimate_s"] = round(sum(train_only) / len(train_only), 3)
-    res["step_over_compute_estimate"] = round(res["mean_s"] / res["compute_estimate_s"], 3)
+    res[f"compute_estimate{suffix}_s"] = round(sum(est) / len(est), 3)
+    res[f"train_only_estimate{suffix}_s"] = round(sum(train_only) / len(train_only), 3)
+    res[f"step_over{suffix}_compute_estimate"] = round(res["mean_s"] / res[f"compute_estimate{suffix}_s"], 3)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -166,6 +170,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--max-tokens", type=int, default=64)
     p.add_argument("--backend", default="vllm", choices=["vllm", "hf"], help="posttrain's rollout engine")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--dtype", default="fp32", choices=["fp32", "bf16"], help="training.dtype (the rollouts follow it)")
     p.add_argument("--quick", action="store_true", help="3 steps, 4 completions, 32 tokens")
     p.add_argument("--out-dir", default=None, help="default bench/results")
     args = p.parse_args(argv)
@@ -182,23 +187,30 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     from pipeline.scoring.reward_factory import build_router
 
     cfg = PipelineConfig(model=args.model, seed=args.seed, domains=["math"], logging={"report_to": []},
-                         rollout={"backend": args.backend, "max_model_len": 1024})
+                         rollout={"backend": args.backend, "max_model_len": 1024}, training={"dtype": args.dtype})
+    bf16 = args.dtype == "bf16"
     router = build_router(cfg, domains=["math"])
     with tempfile.TemporaryDirectory(prefix="posttrain-overhead-") as d:
         results: dict[str, Any] = {"model": args.model, "rewards": [e.name for e in router.specs["math"]]}
-        roofs = [measure_roofline()]
+        roofs = [measure_roofline(dtype=args.dtype)] + ([measure_roofline()] if bf16 else [])
         results["posttrain"] = run_posttrain(cfg, args, router, Path(d))
         if not args.skip_plain:
             results["plain_trl"] = run_plain_trl(cfg, args, router, Path(d))
-        roofs.append(measure_roofline())
+        roofs += [measure_roofline(dtype=args.dtype)] + ([measure_roofline()] if bf16 else [])
     from .roofline import model_params
 
-    params, flops = model_params(args.model), sum(r.matmul_flops for r in roofs) / len(roofs)
-    results["roofline"] = {"probes": [r.summary() for r in roofs], "matmul_gflops": round(flops / 1e9, 1), "params": params}
-    for k in ("posttrain", "plain_trl"):
-        if k in results:
-            add_estimate(results[k], params, flops)
+    params = model_params(args.model)
+    for dtype, suffix in [(args.dtype, "")] + ([("fp32", "_fp32")] if bf16 else []):
+        probes = [r for r in roofs if r.dtype == dtype]
+        flops = sum(r.matmul_flops for r in probes) / len(probes)
+        results[f"roofline{suffix}"] = {"dtype": dtype, "probes": [r.summary() for r in probes],
+                                        "matmul_gflops": round(flops / 1e9, 1), "params": params}
+        for k in ("posttrain", "plain_trl"):
+            if k in results:
+                add_estimate(results[k], params, flops, suffix)
     results["step_over_compute_estimate"] = results["posttrain"].get("step_over_compute_estimate")
+    if bf16:
+        results["step_over_fp32_compute_estimate"] = results["posttrain"].get("step_over_fp32_compute_estimate")
     a, b = results["posttrain"].get("mean_s"), results.get("plain_trl", {}).get("mean_s")
     if a and b:
         results["posttrain_over_plain_step"] = round(a / b, 3)
@@ -207,7 +219,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                         "step_over_compute_estimate": f"<= {GOAL_STEP_OVER_ESTIMATE}"}
     notes = ["step = on_step_begin -> on_step_end (generation + rewards + loss + optimizer); mean excludes step 1",
              "measured on a shared 2-core machine while other jobs ran; see environment.loadavg_1_5_15"]
-    path = write_result("overhead", vars(args), results, notes, args.out_dir)
+    path = write_result("overhead_bf16" if bf16 else "overhead", vars(args), results, notes, args.out_dir)
     print(f"wrote {path}")
     print(f"posttrain {a}s/step vs plain TRL {b}s/step (ratio {results.get('posttrain_over_plain_step')}); "
           f"step / compute estimate {results['step_over_compute_estimate']} "

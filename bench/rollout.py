@@ -4,6 +4,7 @@ SmolLM2-135M-Instruct, plus the weight-sync time per policy update.
     python -m bench.rollout                               # 16 prompts x n=4 (64 sequences) x 64 tokens
     python -m bench.rollout --quick                       # 8 prompts x n=2 x 32 tokens (smoke)
     python -m bench.rollout --prompts 32 --n 4 --backends vllm --no-prefix-caching
+    python -m bench.rollout --backends vllm --dtype bf16  # bf16 engine (AMX): writes rollout_bf16.json
 
 Both backends get the same chat prompts (math / logic / writing rows of the built-in
 datasets), the same n, max_tokens, temperature, top_p and seed, with logprobs on (as RL
@@ -17,6 +18,8 @@ HF engine always runs on CPU.
 The machine's limits (bench/roofline.py) are measured in the same process just before and
 after the timed calls; each backend's tokens/s is also reported as a fraction of the decode
 limit at this batch (``fraction_of_decode_limit``, goal >= 0.5 for vLLM at >= 64 sequences).
+With ``--dtype bf16`` the limit is the bf16 roofline (matmul in bf16, 2 bytes per weight), and
+``fraction_of_fp32_decode_limit`` compares the same tokens/s with the fp32 limit of this run.
 The process re-execs itself once with libtcmalloc / libiomp preloaded where setup installed
 them (``POSTTRAIN_PRELOAD=0`` turns that off; ``results.ld_preload`` says what was loaded).
 Writes bench/results/rollout.json.
@@ -46,10 +49,13 @@ def chat_prompts(k: int, seed: int = 0) -> list[list[dict[str, str]]]:
 
 
 def _engine_kwargs(backend: str, args: argparse.Namespace) -> dict[str, Any]:
+    from pipeline.rollout.build import ENGINE_DTYPES
+
+    common = {"seed": args.seed, "dtype": ENGINE_DTYPES[args.dtype]}
     if backend == "vllm":
-        return {"max_model_len": args.max_model_len, "seed": args.seed, "kv_cache_gb": args.kv_cache_gb,
+        return {**common, "max_model_len": args.max_model_len, "kv_cache_gb": args.kv_cache_gb,
                 "tensor_parallel_size": args.tp, "enable_prefix_caching": not args.no_prefix_caching}
-    return {"seed": args.seed, "batch_size": args.hf_batch_size}
+    return {**common, "batch_size": args.hf_batch_size}
 
 
 def bench_backend(backend: str, model_path: str, prompts: list, args: argparse.Namespace, state_dict: dict) -> dict[str, Any]:
@@ -116,6 +122,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--tp", type=int, default=1, help="tensor_parallel_size on CUDA")
     p.add_argument("--hf-batch-size", type=int, default=16, help="prompts per HF generate call")
     p.add_argument("--no-prefix-caching", action="store_true", help="vLLM without automatic prefix caching")
+    p.add_argument("--dtype", default="fp32", choices=["fp32", "bf16"], help="engine precision (and the roofline's)")
     p.add_argument("--roofline-budget-s", type=float, default=1.0, help="seconds per roofline probe")
     p.add_argument("--quick", action="store_true", help="8 prompts, n=2, 32 tokens, 1 repeat, 3 syncs")
     p.add_argument("--out-dir", default=None, help="default bench/results")
@@ -125,19 +132,29 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def add_limits(results: dict[str, Any], backends: list[str], params: int, batch: int, roofs: list[Any]) -> None:
-    """Record the roofline (mean of the probes before and after) and each backend's fraction of it."""
-    import os
-
+def mean_limit(roofs: list[Any], params: int, batch: int) -> tuple[dict[str, Any], float]:
+    """The roofline summary (mean of the probes before and after) and the decode limit it implies."""
     flops = sum(r.matmul_flops for r in roofs) / len(roofs)
     bw = sum(r.mem_read_bytes_per_s for r in roofs) / len(roofs)
-    roof = type(roofs[0])(matmul_flops=flops, mem_read_bytes_per_s=bw, threads=roofs[0].threads)
+    roof = type(roofs[0])(matmul_flops=flops, mem_read_bytes_per_s=bw, threads=roofs[0].threads, dtype=roofs[0].dtype)
     limit = roof.decode_limit(params, batch)
-    results["roofline"] = {"probes": [r.summary() for r in roofs], "matmul_gflops": round(flops / 1e9, 1),
-                           "mem_read_gb_per_s": round(bw / 1e9, 1), "sequences": batch,
-                           "decode_limit_tokens_per_s": round(limit, 1)}
+    return {"dtype": roof.dtype, "probes": [r.summary() for r in roofs], "matmul_gflops": round(flops / 1e9, 1),
+            "mem_read_gb_per_s": round(bw / 1e9, 1), "sequences": batch,
+            "decode_limit_tokens_per_s": round(limit, 1)}, limit
+
+
+def add_limits(results: dict[str, Any], backends: list[str], params: int, batch: int, roofs: list[Any],
+               fp32_roofs: list[Any] | None = None) -> None:
+    """Record the roofline and each backend's fraction of it (and of the fp32 limit, for a bf16 run)."""
+    import os
+
+    results["roofline"], limit = mean_limit(roofs, params, batch)
+    if fp32_roofs:
+        results["roofline_fp32"], fp32_limit = mean_limit(fp32_roofs, params, batch)
     for b in backends:
         results[b]["fraction_of_decode_limit"] = fraction(results[b]["tokens_per_s"], limit)
+        if fp32_roofs:
+            results[b]["fraction_of_fp32_decode_limit"] = fraction(results[b]["tokens_per_s"], fp32_limit)
     results["goal_decode_fraction"] = GOAL_DECODE_FRACTION
     results["ld_preload"] = os.environ.get("LD_PRELOAD", "")
     results["omp_threads_bind"] = os.environ.get("VLLM_CPU_OMP_THREADS_BIND", "auto (unset)")
@@ -157,24 +174,27 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     prompts = chat_prompts(args.prompts, args.seed)
     params = sum(v.numel() for v in state_dict.values())
     results: dict[str, Any] = {"model": args.model, "params": params}
-    roofs = [measure_roofline(args.roofline_budget_s)]
+    probe = lambda dtype: measure_roofline(args.roofline_budget_s, dtype)  # noqa: E731
+    bf16 = args.dtype == "bf16"
+    roofs, fp32_roofs = [probe(args.dtype)], [probe("fp32")] if bf16 else []
     for backend in args.backends:
         results[backend] = bench_backend(backend, model_path, prompts, args, state_dict)
-    roofs.append(measure_roofline(args.roofline_budget_s))
-    add_limits(results, args.backends, params, args.prompts * args.n, roofs)
+    roofs.append(probe(args.dtype))
+    fp32_roofs += [probe("fp32")] if bf16 else []
+    add_limits(results, args.backends, params, args.prompts * args.n, roofs, fp32_roofs)
     if "vllm" in results and "hf" in results and results["hf"]["tokens_per_s"]:
         ratio = results["vllm"]["tokens_per_s"] / results["hf"]["tokens_per_s"]
         results["vllm_over_hf"] = round(ratio, 3)
         results["goal_ratio"], results["meets_goal"] = GOAL_RATIO, ratio >= GOAL_RATIO
     notes = ["tokens/s = generated tokens returned / wall seconds of the timed generate calls (warm engine)",
              "measured on a shared machine; see environment.loadavg_1_5_15 for the contention at the start"]
-    path = write_result("rollout", vars(args), results, notes, args.out_dir)
+    path = write_result("rollout" if not bf16 else "rollout_bf16", vars(args), results, notes, args.out_dir)
     print(f"wrote {path}")
     for b in args.backends:
         r = results[b]
         print(f"{b:5s} {r['tokens_per_s']:8.1f} tok/s = {r['fraction_of_decode_limit']} of the decode limit "
               f"({results['roofline']['decode_limit_tokens_per_s']} tok/s)  sync {r['weight_sync']['mean_s']:.3f}s  "
-              f"startup {r['startup_s']:.1f}s")
+              f"startup {r['startup_s']:.1f}s" + (f"; {r['fraction_of_fp32_decode_limit']} of the fp32 limit" if bf16 else ""))
     if "vllm_over_hf" in results:
         print(f"vLLM / HF = {results['vllm_over_hf']:.2f} (goal >= {GOAL_RATIO})")
     return results

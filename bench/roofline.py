@@ -2,10 +2,11 @@
 
     python -m bench.roofline                 # measure, print, write bench/results/roofline.json
     python -m bench.roofline --quick         # shorter probes
+    python -m bench.roofline --dtype bf16    # bf16 matmul (AMX on CPUs that have it)
 
 Two numbers bound every benchmark here:
 
-- **fp32 matmul FLOP/s** (``torch.mm``, the best of a square 2048^2 product and the shapes a
+- **matmul FLOP/s** in fp32 (or bf16 with ``--dtype bf16``) (``torch.mm``, the best of a square 2048^2 product and the shapes a
   decode step of SmolLM2-135M runs: batch 64 x hidden 576 against the MLP and the vocabulary
   projection), at torch's current thread count;
 - **memory read bandwidth** (``tensor.sum`` over 256 MiB, far above the caches).
@@ -33,20 +34,24 @@ MATMUL_SHAPES = ((2048, 2048, 2048), (64, 576, 1536), (64, 576, 49152))
 BANDWIDTH_BYTES = 256 * 2**20
 
 
+DTYPE_BYTES = {"fp32": 4, "bf16": 2}
+
+
 @dataclass
 class Roofline:
-    """Measured limits: FLOP/s of fp32 matmul and bytes/s of memory reads, at ``threads`` torch threads."""
+    """Measured limits: FLOP/s of ``dtype`` matmul and bytes/s of memory reads, at ``threads`` torch threads."""
 
     matmul_flops: float
     mem_read_bytes_per_s: float
     threads: int
     per_shape_gflops: dict[str, float] = field(default_factory=dict)
     seconds: float = 0.0
+    dtype: str = "fp32"
 
-    def decode_limit(self, params: int, batch: int, bytes_per_param: int = 4) -> float:
+    def decode_limit(self, params: int, batch: int) -> float:
         """Upper bound on decoded tokens/s for ``batch`` sequences (compute or weight reads, the lower)."""
         compute = self.matmul_flops / (2 * params)
-        memory = batch * self.mem_read_bytes_per_s / (bytes_per_param * params)
+        memory = batch * self.mem_read_bytes_per_s / (DTYPE_BYTES[self.dtype] * params)
         return min(compute, memory)
 
     def train_seconds(self, params: int, tokens: int) -> float:
@@ -78,16 +83,17 @@ def _best_rate(fn: Callable[[], Any], work: float, budget_s: float) -> float:
             return best
 
 
-def measure(budget_s: float = 1.0) -> Roofline:
-    """Measure matmul FLOP/s and memory read bandwidth; about ``4 * budget_s`` seconds in all."""
+def measure(budget_s: float = 1.0, dtype: str = "fp32") -> Roofline:
+    """Measure ``dtype`` matmul FLOP/s and memory read bandwidth; about ``4 * budget_s`` seconds in all."""
     import torch
 
     t0 = time.perf_counter()
     per_shape: dict[str, float] = {}
+    kind = {"fp32": torch.float32, "bf16": torch.bfloat16}[dtype]
     with torch.inference_mode():
         for m, k, n in MATMUL_SHAPES:
-            a, b = torch.randn(m, k), torch.randn(k, n)
-            out = torch.empty(m, n)
+            a, b = torch.randn(m, k, dtype=kind), torch.randn(k, n, dtype=kind)
+            out = torch.empty(m, n, dtype=kind)
             per_shape[f"{m}x{k}x{n}"] = _best_rate(lambda: torch.mm(a, b, out=out), 2.0 * m * k * n, budget_s) / 1e9
             del a, b, out
         x = torch.ones(BANDWIDTH_BYTES // 4)
@@ -95,7 +101,7 @@ def measure(budget_s: float = 1.0) -> Roofline:
         del x
     return Roofline(matmul_flops=max(per_shape.values()) * 1e9, mem_read_bytes_per_s=bandwidth,
                     threads=torch.get_num_threads(), per_shape_gflops={k: round(v, 1) for k, v in per_shape.items()},
-                    seconds=time.perf_counter() - t0)
+                    seconds=time.perf_counter() - t0, dtype=dtype)
 
 
 def fraction(value: float | None, limit: float | None) -> float | None:
@@ -122,19 +128,21 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--model", default="smollm2-135m-instruct", help="model whose limits are printed")
     p.add_argument("--budget-s", type=float, default=1.0, help="seconds per probe")
+    p.add_argument("--dtype", default="fp32", choices=sorted(DTYPE_BYTES), help="matmul precision probed")
     p.add_argument("--quick", action="store_true", help="0.3 s per probe")
     p.add_argument("--out-dir", default=None)
     args = p.parse_args(argv)
     if args.quick:
         args.budget_s = 0.3
-    roof = measure(args.budget_s)
+    roof = measure(args.budget_s, args.dtype)
     params = model_params(args.model)
     results = {**roof.summary(), "model": args.model, "params": params,
                "decode_limit_tokens_per_s": {str(b): round(roof.decode_limit(params, b), 1) for b in (1, 8, 64, 128)},
                "train_seconds_per_1k_tokens": round(roof.train_seconds(params, 1000), 3)}
-    notes = ["matmul_flops = best torch.mm fp32 rate over the shapes in per_shape_gflops; mem = tensor.sum over 256 MiB",
-             "decode limit = min(FLOP/s / 2P, B * bandwidth / 4P); train = 6 P T / FLOP/s"]
-    path = write_result("roofline", vars(args), results, notes, args.out_dir)
+    notes = [f"matmul_flops = best torch.mm {args.dtype} rate over the shapes in per_shape_gflops; mem = tensor.sum over 256 MiB",
+             f"decode limit = min(FLOP/s / 2P, B * bandwidth / {DTYPE_BYTES[args.dtype]}P); train = 6 P T / FLOP/s"]
+    path = write_result("roofline" if args.dtype == "fp32" else f"roofline_{args.dtype}", vars(args), results, notes,
+                        args.out_dir)
     print(f"matmul {results['matmul_gflops']} GFLOP/s ({roof.per_shape_gflops}), read {results['mem_read_gb_per_s']} GB/s, "
           f"{roof.threads} threads; decode limit {results['decode_limit_tokens_per_s']} tok/s; wrote {path}")
     return results

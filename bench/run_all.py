@@ -137,7 +137,8 @@ def _generic(r: dict[str, Any]) -> list[tuple[str, Any]]:
 
 
 SUMMARIES: dict[str, Callable[[dict[str, Any]], list[tuple[str, Any]]]] = {
-    "roofline": _roofline, "overhead": _overhead, "eval": _eval, "levers": _levers, "rollout": _rollout, "rewards": _rewards, "distill": _distill, "demo": _demo, "recipe": _recipe,
+    "roofline": _roofline, "overhead": _overhead, "eval": _eval, "levers": _levers, "rollout": _rollout,
+    "rollout_bf16": _rollout, "overhead_bf16": _overhead, "roofline_bf16": _roofline, "rewards": _rewards, "distill": _distill, "demo": _demo, "recipe": _recipe,
     "learning": _learning}
 
 
@@ -168,8 +169,13 @@ RATIOS: tuple[tuple[str, str, str, str], ...] = (
     ("rollout", "vllm.fraction_of_decode_limit", ">= 0.5", "python -m bench.rollout"),
     ("rollout", "hf.fraction_of_decode_limit", "-", "python -m bench.rollout"),
     ("rollout", "vllm_over_hf", ">= 1.1", "python -m bench.rollout"),
+    ("rollout_bf16", "vllm.fraction_of_decode_limit", "- (of the bf16 limit)", "python -m bench.rollout --backends vllm --dtype bf16"),
+    ("rollout_bf16", "vllm.fraction_of_fp32_decode_limit", ">= 0.5", "python -m bench.rollout --backends vllm --dtype bf16"),
     ("overhead", "step_over_compute_estimate", "<= 1.5", "python -m bench.overhead"),
     ("overhead", "posttrain_over_plain_step", "<= 1.05", "python -m bench.overhead"),
+    ("overhead_bf16", "step_over_compute_estimate", "- (of the bf16 estimate)", "python -m bench.overhead --dtype bf16"),
+    ("overhead_bf16", "step_over_fp32_compute_estimate", "<= 1.5", "python -m bench.overhead --dtype bf16"),
+    ("overhead_bf16", "posttrain_over_plain_step", "<= 1.05", "python -m bench.overhead --dtype bf16"),
     ("distill", "distill_over_raw", ">= 0.9", "python -m bench.distill"),
     ("distill", "distill_fraction_of_decode_limit", "-", "python -m bench.distill"),
     ("eval", "eval_over_raw", ">= 0.9", "python -m bench.eval"),

@@ -31,17 +31,17 @@ def tiny_model_b(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def vllm_engines():
-    """``get(model, max_model_len)``: in-process vLLM engines built once per session and closed only at
+    """``get(model, max_model_len, dtype)``: in-process vLLM engines built once per session and closed only at
     its end. Closing an in-process engine tears down vLLM's global parallel state, which breaks every
     other engine still alive in the process, so test modules share these instead of closing their own."""
     from pipeline.rollout import build_engine
 
     engines = {}
 
-    def get(model, max_model_len: int = 512):
-        key = (str(model), max_model_len)
+    def get(model, max_model_len: int = 512, dtype: str = "auto"):
+        key = (str(model), max_model_len, dtype)
         if key not in engines:
-            engines[key] = build_engine(str(model), backend="vllm", max_model_len=max_model_len)
+            engines[key] = build_engine(str(model), backend="vllm", max_model_len=max_model_len, dtype=dtype)
         return engines[key]
 
     yield get

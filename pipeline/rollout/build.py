@@ -14,11 +14,20 @@ from typing import Any
 from ..config import PipelineConfig
 from . import RolloutEngine, build_engine
 
+ENGINE_DTYPES = {"auto": "auto", "bf16": "bfloat16", "fp16": "float16", "fp32": "float32"}
+
+
+def engine_dtype(cfg: PipelineConfig) -> str:
+    """The engine's dtype: ``rollout.dtype``, or ``training.dtype`` when that is auto (so rollouts and
+    the trainer share a precision), else ``auto`` (the engine's default: fp32 on CPU)."""
+    d = cfg.rollout.dtype if cfg.rollout.dtype != "auto" else cfg.training.dtype
+    return ENGINE_DTYPES[d]
+
 
 def rollout_engine(cfg: PipelineConfig, model: str, served: bool | None = None, **overrides: Any) -> RolloutEngine:
     r = cfg.rollout
     options: dict[str, Any] = dict(backend=r.backend, max_model_len=r.max_model_len, kv_cache_gb=r.kv_cache_gb,
-                                   gpu_memory_utilization=r.gpu_memory_utilization, seed=cfg.seed,
+                                   gpu_memory_utilization=r.gpu_memory_utilization, seed=cfg.seed, dtype=engine_dtype(cfg),
                                    trust_remote_code=cfg.trust_remote_code, **overrides)
     if not (r.vllm_mode == "server" if served is None else served):
         return build_engine(model, **options)

@@ -21,6 +21,13 @@ def test_decode_limit_is_compute_bound_at_large_batch_and_memory_bound_at_batch_
     assert abs(roof.decode_limit(params, 1) - 50e9 / (4 * params)) < 1e-6  # ~93 tok/s: weight reads
     assert abs(roof.train_seconds(params, 1000) - 6 * params * 1000 / 150e9) < 1e-9
     assert fraction(278.0, 556.0) == 0.5 and fraction(None, 1.0) is None
+    bf16 = Roofline(matmul_flops=150e9, mem_read_bytes_per_s=50e9, threads=2, dtype="bf16")
+    assert abs(bf16.decode_limit(params, 1) - 50e9 / (2 * params)) < 1e-6  # half the bytes per weight
+
+
+def test_bf16_probe_measures_bf16_matmuls():
+    roof = measure(budget_s=0.02, dtype="bf16")
+    assert roof.dtype == "bf16" and roof.matmul_flops > 1e8
 
 
 def test_collect_ratios_reads_goals_and_values(tmp_path):

@@ -74,3 +74,24 @@ def test_drop_previous_reasoning_only_before_new_user_turn():
 def test_unknown_backend_is_clear_error(tiny_model):
     with pytest.raises(ValueError, match="unknown rollout backend 'tgi'"):
         build_engine(str(tiny_model), backend="tgi")
+
+
+@pytest.mark.parametrize("rollout, training, expected", [
+    ("auto", "auto", "auto"),  # the engine's default: fp32 on CPU, the model's dtype on CUDA
+    ("auto", "bf16", "bfloat16"),  # follows the trainer
+    ("fp32", "bf16", "float32"),  # an explicit rollout.dtype wins
+    ("bf16", "fp32", "bfloat16"),
+])
+def test_engine_dtype_follows_training_unless_set(rollout, training, expected):
+    from pipeline.config import PipelineConfig
+    from pipeline.rollout.build import engine_dtype
+
+    cfg = PipelineConfig(rollout={"dtype": rollout}, training={"dtype": training})
+    assert engine_dtype(cfg) == expected
+
+
+def test_unknown_rollout_dtype_names_the_field():
+    from pipeline.config import PipelineConfig
+
+    with pytest.raises(Exception, match="dtype"):
+        PipelineConfig(rollout={"dtype": "int4"})
