@@ -170,7 +170,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--max-tokens", type=int, default=64)
     p.add_argument("--backend", default="vllm", choices=["vllm", "hf"], help="posttrain's rollout engine")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--dtype", default="fp32", choices=["fp32", "bf16"], help="training.dtype (the rollouts follow it)")
+    p.add_argument("--dtype", default="auto", choices=["auto", "fp32", "bf16"],
+                   help="training.dtype (the rollouts follow it); bf16 also probes a bf16 roofline")
     p.add_argument("--quick", action="store_true", help="3 steps, 4 completions, 32 tokens")
     p.add_argument("--out-dir", default=None, help="default bench/results")
     args = p.parse_args(argv)
@@ -192,15 +193,15 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     router = build_router(cfg, domains=["math"])
     with tempfile.TemporaryDirectory(prefix="posttrain-overhead-") as d:
         results: dict[str, Any] = {"model": args.model, "rewards": [e.name for e in router.specs["math"]]}
-        roofs = [measure_roofline(dtype=args.dtype)] + ([measure_roofline()] if bf16 else [])
+        roofs = [measure_roofline()] + ([measure_roofline(dtype="bf16")] if bf16 else [])
         results["posttrain"] = run_posttrain(cfg, args, router, Path(d))
         if not args.skip_plain:
             results["plain_trl"] = run_plain_trl(cfg, args, router, Path(d))
-        roofs += [measure_roofline(dtype=args.dtype)] + ([measure_roofline()] if bf16 else [])
+        roofs += [measure_roofline()] + ([measure_roofline(dtype="bf16")] if bf16 else [])
     from .roofline import model_params
 
     params = model_params(args.model)
-    for dtype, suffix in [(args.dtype, "")] + ([("fp32", "_fp32")] if bf16 else []):
+    for dtype, suffix in [("bf16", ""), ("fp32", "_fp32")] if bf16 else [("fp32", "")]:
         probes = [r for r in roofs if r.dtype == dtype]
         flops = sum(r.matmul_flops for r in probes) / len(probes)
         results[f"roofline{suffix}"] = {"dtype": dtype, "probes": [r.summary() for r in probes],

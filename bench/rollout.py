@@ -122,7 +122,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--tp", type=int, default=1, help="tensor_parallel_size on CUDA")
     p.add_argument("--hf-batch-size", type=int, default=16, help="prompts per HF generate call")
     p.add_argument("--no-prefix-caching", action="store_true", help="vLLM without automatic prefix caching")
-    p.add_argument("--dtype", default="fp32", choices=["fp32", "bf16"], help="engine precision (and the roofline's)")
+    p.add_argument("--dtype", default="auto", choices=["auto", "fp32", "bf16"],
+                   help="engine precision (auto: fp32 on CPU, the model's dtype on CUDA); bf16 also probes a bf16 roofline")
     p.add_argument("--roofline-budget-s", type=float, default=1.0, help="seconds per roofline probe")
     p.add_argument("--quick", action="store_true", help="8 prompts, n=2, 32 tokens, 1 repeat, 3 syncs")
     p.add_argument("--out-dir", default=None, help="default bench/results")
@@ -176,10 +177,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     results: dict[str, Any] = {"model": args.model, "params": params}
     probe = lambda dtype: measure_roofline(args.roofline_budget_s, dtype)  # noqa: E731
     bf16 = args.dtype == "bf16"
-    roofs, fp32_roofs = [probe(args.dtype)], [probe("fp32")] if bf16 else []
+    roof_dtype = "bf16" if bf16 else "fp32"
+    roofs, fp32_roofs = [probe(roof_dtype)], [probe("fp32")] if bf16 else []
     for backend in args.backends:
         results[backend] = bench_backend(backend, model_path, prompts, args, state_dict)
-    roofs.append(probe(args.dtype))
+    roofs.append(probe(roof_dtype))
     fp32_roofs += [probe("fp32")] if bf16 else []
     add_limits(results, args.backends, params, args.prompts * args.n, roofs, fp32_roofs)
     if "vllm" in results and "hf" in results and results["hf"]["tokens_per_s"]:
