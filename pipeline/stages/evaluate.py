@@ -95,8 +95,11 @@ def checkpoint_hash(model: str) -> str:
 
 
 def eval_config_hash(cfg: PipelineConfig) -> str:
+    from ..rollout.build import engine_dtype
+
     data = cfg.model_dump(mode="json")
-    payload = {"v": CACHE_VERSION, **{s: data[s] for s in EVAL_SECTIONS}}
+    # rollout.dtype auto follows training.dtype, so the engine's resolved dtype is part of the key
+    payload = {"v": CACHE_VERSION, "engine_dtype": engine_dtype(cfg), **{s: data[s] for s in EVAL_SECTIONS}}
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 

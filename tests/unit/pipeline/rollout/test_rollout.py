@@ -93,5 +93,5 @@ def test_engine_dtype_follows_training_unless_set(rollout, training, expected):
 def test_unknown_rollout_dtype_names_the_field():
     from pipeline.config import PipelineConfig
 
-    with pytest.raises(Exception, match="dtype"):
+    with pytest.raises(Exception, match="rollout.dtype"):
         PipelineConfig(rollout={"dtype": "int4"})

@@ -114,3 +114,11 @@ def test_cli_eval_missing_model_exit_2_writes_nothing(tmp_path):
                          capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert res.returncode == 2 and res.stderr.strip().count("\n") == 0 and "does not exist" in res.stderr
     assert not (tmp_path / "ev").exists()
+
+
+def test_config_hash_covers_the_engine_dtype_that_training_dtype_implies():
+    base = PipelineConfig(domains=["math"])
+    bf16 = PipelineConfig(domains=["math"], training={"dtype": "bf16"})  # rollout.dtype auto follows it
+    assert evaluate.eval_config_hash(bf16) != evaluate.eval_config_hash(base)
+    same = PipelineConfig(domains=["math"], training={"gradient_checkpointing": True})
+    assert evaluate.eval_config_hash(same) == evaluate.eval_config_hash(base)
