@@ -10,26 +10,12 @@ import hashlib
 import json
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from ..errors import ConfigError
 from ..vocab import MODES, STAGE_KINDS, Mode, ModeChoice, StageKind
-
-
-# Keys an earlier release used, with the name that replaced them (one name per setting).
-RENAMED = {"max_completion_len": "max_tokens"}
-
-
-class Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True, validate_assignment=True)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _renamed_keys(cls, data: Any) -> Any:
-        if isinstance(data, dict):
-            for old in set(RENAMED) & set(data):
-                raise ValueError(f"{old} was renamed: use {RENAMED[old]}")
-        return data
+from .section import RENAMED, Section  # noqa: F401 (re-exported)
+from .training import TrainingConfig
 
 
 class RolloutConfig(Section):
@@ -457,17 +443,6 @@ class LoggingConfig(Section):
     report_to: list[Literal["tensorboard", "wandb", "mlflow"]] = Field(default_factory=lambda: ["tensorboard"])
     """Experiment trackers (TRL report_to). wandb and mlflow need their extra: pip install 'posttrain[wandb]' /
     'posttrain[mlflow]'; they read WANDB_PROJECT / WANDB_MODE and MLFLOW_TRACKING_URI / MLFLOW_EXPERIMENT_NAME."""
-
-
-class TrainingConfig(Section):
-    """Knobs shared by every training stage (experts, sft, mixed); see pipeline/train/knobs.py."""
-
-    dtype: Literal["auto", "bf16", "fp16", "fp32"] = "auto"
-    """Training precision: auto = bf16 on CUDA, fp32 on CPU; fp16 = fp32 weights with fp16 autocast (CUDA only)."""
-    attn_implementation: Literal["eager", "sdpa", "flash_attention_2", "flash_attention_3", "flex_attention"] | None = None
-    """Attention kernel the policy is loaded with; None = transformers' default (sdpa where supported)."""
-    gradient_checkpointing: bool = False
-    """Recompute activations in the backward pass: less memory, about 30% more compute."""
 
 
 class PipelineConfig(Section):
