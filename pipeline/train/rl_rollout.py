@@ -35,6 +35,7 @@ from typing import Any, Callable
 from ..rollout import RolloutEngine, SamplingConfig
 from ..rollout.templates import PREFILL, SYSTEM_PROMPTS, Messages, render
 from ..rollout.tool_calls import CALL_CLOSE, advertised_tools, parse_tool_call, run_tool_call, tool_response
+from .weights import policy_state_dict  # noqa: F401  (the weights now come from weights.iter_policy_weights)
 
 log = logging.getLogger(__name__)
 
@@ -42,22 +43,6 @@ log = logging.getLogger(__name__)
 def prompt_mode(messages: Messages) -> str:
     system = next((str(m.get("content") or "") for m in messages if m.get("role") == "system"), "")
     return next((mode for mode, text in SYSTEM_PROMPTS.items() if system.startswith(text)), "non_thinking")
-
-
-def policy_state_dict(model: Any) -> dict[str, Any]:
-    """HF-named full weights of the policy; LoRA adapters are merged in (and unmerged after)."""
-    import torch
-
-    if not hasattr(model, "merge_adapter"):
-        return dict(model.state_dict())
-    with torch.no_grad():
-        model.merge_adapter()
-        try:
-            sd = {k.removeprefix("base_model.model.").replace(".base_layer", ""): v.detach().clone()
-                  for k, v in model.state_dict().items() if "lora_" not in k}
-        finally:
-            model.unmerge_adapter()
-    return sd
 
 
 @dataclass
