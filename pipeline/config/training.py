@@ -6,7 +6,10 @@ from __future__ import annotations
 
 from typing import Literal
 
+from pydantic import Field
+
 from .section import Section
+from .sharding import FSDPConfig
 
 
 class TrainingConfig(Section):
@@ -18,3 +21,5 @@ class TrainingConfig(Section):
     """Attention kernel the policy is loaded with; None = transformers' default (sdpa where supported)."""
     gradient_checkpointing: bool = False
     """Recompute activations in the backward pass: less memory, about 30% more compute."""
+    fsdp: FSDPConfig = Field(default_factory=FSDPConfig)
+    """FSDP2 sharding of the policy across the GPUs of a training stage (pipeline/config/sharding.py); CUDA only."""

@@ -4,7 +4,8 @@ Writes ``<out>/checkpoint/``: the full HF model (safetensors) and its tokenizer,
 ``<out>/.checkpoint.tmp`` and renamed into place, so a reader never finds a half-written
 checkpoint. A PEFT model also keeps its adapter (with the tokenizer) in ``<out>/adapter/``
 and is merged into the base weights for the checkpoint, unless ``merge=False``, which writes
-the adapter only.
+the adapter only. A model sharded by FSDP2 is saved by ``sharded_save.save_sharded`` instead: every rank
+must call ``save_checkpoint`` then (each gathers its share), and rank 0 writes the same layout.
 """
 from __future__ import annotations
 
@@ -17,6 +18,10 @@ def save_checkpoint(trainer: Any, out: Path, merge: bool = True) -> dict[str, st
     """Save the trainer's model; returns ``{"adapter": path}`` (LoRA) and/or ``{"checkpoint": path}``."""
     out = Path(out)
     model = trainer.accelerator.unwrap_model(trainer.model)
+    from .sharded_save import is_sharded, save_sharded
+
+    if is_sharded(model):
+        return save_sharded(model, trainer.processing_class, out, merge=merge)
     saved: dict[str, str] = {}
     if hasattr(model, "merge_and_unload"):
         model.save_pretrained(out / "adapter")

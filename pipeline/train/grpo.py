@@ -72,6 +72,7 @@ def grpo_args(cfg: PipelineConfig, job: RLJob) -> Any:
     import torch
     from trl import GRPOConfig
 
+    from .fsdp import fsdp_args
     from .knobs import precision_args
 
     g, r = cfg.grpo, cfg.rollout
@@ -88,7 +89,7 @@ def grpo_args(cfg: PipelineConfig, job: RLJob) -> Any:
         lr_scheduler_type="constant", warmup_steps=0, logging_steps=1, save_strategy="steps",
         save_steps=job.save_steps, save_total_limit=1, seed=cfg.seed, report_to=list(cfg.logging.report_to),
         remove_unused_columns=False, use_cpu=not cuda, dataloader_num_workers=0,
-        **precision_args(cfg.training.model_dump(), cuda),
+        **precision_args(cfg.training.model_dump(), cuda), **fsdp_args(cfg.training.model_dump(), cuda),
         log_completions=False, disable_tqdm=False,
     )
 
@@ -200,7 +201,10 @@ def train_grpo(cfg: PipelineConfig, job: RLJob, router: Any, engine: Any) -> dic
     if resume:
         log.info("resuming GRPO from %s", resume)
     trainer.train(resume_from_checkpoint=resume)
-    ckpt = save_policy(trainer, job.out_dir) if trainer.is_world_process_zero() else None
+    main = trainer.is_world_process_zero()
+    # Under FSDP every rank gathers its shards for the save (sharded_save.py); rank 0 writes.
+    ckpt = save_policy(trainer, job.out_dir) if main or getattr(trainer, "is_fsdp_enabled", False) else None
+    ckpt = ckpt if main else None
     trainer.accelerator.wait_for_everyone()
     metrics = {**reward_trend(trainer.state.log_history), "global_step": trainer.state.global_step,
                "world_size": trainer.args.world_size, "completions": trainer.posttrain_rollout.completions,
