@@ -2,13 +2,22 @@
 
 | config                          | TRL / transformers                                                   |
 |---------------------------------|----------------------------------------------------------------------|
-| training.dtype: bf16            | model loaded in bfloat16, ``bf16=True`` (the default on CUDA)         |
-| training.dtype: fp16            | model loaded in float32, ``fp16=True`` autocast (CUDA only)           |
+| training.dtype: bf16            | fp32 master weights, ``bf16=True`` autocast (the default on CUDA)     |
+| training.dtype: fp16            | fp32 master weights, ``fp16=True`` autocast (CUDA only)               |
 | training.dtype: fp32            | model and math in float32 (the default on CPU)                        |
+| training.pure_bf16 (opt-in)     | policy loaded in bfloat16, no fp32 master copy (warns)                |
 | training.attn_implementation    | ``model_init_kwargs["attn_implementation"]`` (eager, sdpa, flash_...) |
 | training.gradient_checkpointing | ``gradient_checkpointing=True`` (non-reentrant)                       |
 | trust_remote_code               | ``model_init_kwargs["trust_remote_code"]``                            |
 | <stage>.resume_from             | ``trainer.train(resume_from_checkpoint=...)``                         |
+
+Mixed precision keeps the parameters, their gradients and AdamW's states in fp32 and runs the forward and
+backward under bf16 (or fp16) autocast, as TRL, verl (FSDP ``param_dtype`` bf16 over fp32 master) and OpenRLHF
+do: a bf16 weight near 0.02 has a resolution of about 1e-4, so an RL update of 1e-6 applied to a bf16 weight
+rounds away (bench/scale_train.py measures the share of weights one AdamW step changes either way). The policy
+is always loaded with an explicit ``dtype`` (never the checkpoint's own, which is bf16 for most hub models).
+The rollout engine's precision is decided apart from this (pipeline/rollout/build.py ``engine_dtype``): a bf16
+engine beside an fp32 master is the usual GPU setup.
 
     args = GRPOConfig(..., **precision_args(training, cuda))
     args.model_init_kwargs = model_init_kwargs(training, trust_remote_code, cuda)
@@ -16,12 +25,19 @@
 """
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError
 
-TORCH_DTYPES = {"bf16": "bfloat16", "fp16": "float32", "fp32": "float32"}  # fp16 = fp32 weights + fp16 autocast
+log = logging.getLogger(__name__)
+
+# The dtype the policy's parameters (and so its gradients and optimizer states) live in: fp32 master weights
+# for every setting; bf16 / fp16 are the autocast compute dtype (precision_args). Only pure_bf16 changes it.
+TORCH_DTYPES = {"bf16": "float32", "fp16": "float32", "fp32": "float32"}
+PURE_BF16_WARNING = ("training.pure_bf16: the policy is loaded in bfloat16 with no fp32 master copy; most updates "
+                     "smaller than 1/256 of a weight round away (drop pure_bf16 for fp32 master weights)")
 
 
 def resolved_dtype(dtype: str, cuda: bool) -> str:
@@ -32,8 +48,19 @@ def resolved_dtype(dtype: str, cuda: bool) -> str:
     return d
 
 
+def master_dtype(training: dict[str, Any], cuda: bool) -> str:
+    """The torch dtype name the policy is loaded in: float32 (master weights), bfloat16 only for pure_bf16."""
+    d = resolved_dtype(training["dtype"], cuda)
+    if not training.get("pure_bf16"):
+        return TORCH_DTYPES[d]
+    if d != "bf16":
+        raise ConfigError("training.pure_bf16", f"needs bf16 training, but training.dtype resolves to {d} here; "
+                                                "set training.dtype: bf16 or drop pure_bf16")
+    return "bfloat16"
+
+
 def precision_args(training: dict[str, Any], cuda: bool) -> dict[str, Any]:
-    """The TrainingArguments fields for precision and gradient checkpointing."""
+    """The TrainingArguments fields for precision (the autocast dtype) and gradient checkpointing."""
     d = resolved_dtype(training["dtype"], cuda)
     out: dict[str, Any] = {"bf16": d == "bf16", "fp16": d == "fp16",
                            "gradient_checkpointing": bool(training["gradient_checkpointing"])}
@@ -43,10 +70,13 @@ def precision_args(training: dict[str, Any], cuda: bool) -> dict[str, Any]:
 
 
 def model_init_kwargs(training: dict[str, Any], trust_remote_code: bool, cuda: bool) -> dict[str, Any]:
-    """What TRL passes to ``from_pretrained`` when it loads the policy from a path."""
+    """What TRL passes to ``from_pretrained`` when it loads the policy from a path (warns for pure_bf16)."""
     import torch
 
-    kw: dict[str, Any] = {"dtype": getattr(torch, TORCH_DTYPES[resolved_dtype(training["dtype"], cuda)])}
+    name = master_dtype(training, cuda)
+    if name == "bfloat16":
+        log.warning(PURE_BF16_WARNING)
+    kw: dict[str, Any] = {"dtype": getattr(torch, name)}
     if training.get("attn_implementation"):
         kw["attn_implementation"] = training["attn_implementation"]
     if trust_remote_code:

@@ -44,7 +44,23 @@ def test_grpo_config_takes_precision_and_checkpointing(tiny_model, tmp_path):
     import torch
 
     kw = model_init_kwargs({"dtype": "bf16", "attn_implementation": "sdpa"}, True, cuda=False)
-    assert kw == {"dtype": torch.bfloat16, "attn_implementation": "sdpa", "trust_remote_code": True}
+    assert kw == {"dtype": torch.float32, "attn_implementation": "sdpa", "trust_remote_code": True}  # fp32 master
+    assert model_init_kwargs({"dtype": "auto"}, False, cuda=True)["dtype"] == torch.float32  # bf16 autocast on CUDA
+
+
+def test_pure_bf16_is_an_explicit_opt_in_that_warns(tiny_model, tmp_path, caplog):
+    import torch
+
+    from pipeline.train.knobs import model_init_kwargs
+
+    assert _cfg(tiny_model, tmp_path).training.pure_bf16 is False
+    with caplog.at_level("WARNING", logger="pipeline.train.knobs"):
+        assert model_init_kwargs({"dtype": "bf16", "pure_bf16": True}, False, cuda=False)["dtype"] == torch.bfloat16
+    assert "no fp32 master copy" in caplog.text
+    with pytest.raises(ConfigError, match=r"training\.pure_bf16: needs bf16 training, but training\.dtype resolves to fp32"):
+        model_init_kwargs({"dtype": "auto", "pure_bf16": True}, False, cuda=False)  # auto on CPU = fp32
+    with pytest.raises(ConfigError, match=r"^training: .*pure_bf16 .* needs dtype bf16, not fp32"):
+        _cfg(tiny_model, tmp_path, training={"dtype": "fp32", "pure_bf16": True})
 
 
 def test_sft_trainer_model_gets_dtype_attention_checkpointing_and_packing(tiny_model, tmp_path):
@@ -57,7 +73,7 @@ def test_sft_trainer_model_gets_dtype_attention_checkpointing_and_packing(tiny_m
                sft={"packing": True, "max_length": 256, "batch_size": 2})
     trainer = build_trainer(_spec(cfg, tmp_path))
     model = trainer.model
-    assert model.dtype == torch.bfloat16 and model.config._attn_implementation == "eager"
+    assert model.dtype == torch.float32 and model.config._attn_implementation == "eager"  # fp32 master, bf16 autocast
     assert trainer.args.gradient_checkpointing and trainer.args.bf16 and trainer.args.packing
     assert len(trainer.train_dataset) < len(ROWS) and "seq_lengths" in trainer.train_dataset.column_names  # packed
     trainer.args.max_steps = 1
