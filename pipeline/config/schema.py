@@ -355,6 +355,9 @@ class SFTConfig(Section):
     """Ray Train workers (DDP on gloo/NCCL); 1 trains in the stage process."""
     save_steps: int = Field(50, gt=0)
     """Checkpoint every N steps (resume point)."""
+    heldout_rows: int = Field(8, ge=0)
+    """Distilled rows (whole prompts, at most a fifth of the data) kept out of training; the stage reports the
+    completion loss on them before and after SFT (manifest `heldout_loss_before/after`). 0 = none."""
     packing: bool = False
     """Pack several examples into each max_length sequence (TRL best-fit packing, padding-free: fewer padded
     tokens; each example still only attends to itself with flash attention, see training.attn_implementation)."""

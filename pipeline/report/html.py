@@ -98,8 +98,8 @@ TEMPLATE = r"""<!DOCTYPE html>
 {% endfor %}{% else %}<p class="muted">No samples.</p>{% endfor %}
 {% endif %}
 <h2>Stages</h2>
-<table id="stages-table"><thead><tr><th class="l">stage</th><th class="l">status</th><th>duration (s)</th></tr></thead><tbody>
-{% for d in r.durations %}<tr><td class="l">{{ d.stage }}</td><td class="l">{{ d.status }}</td><td>{{ "%.1f"|format(d.duration_s) if d.duration_s is not none else "–" }}</td></tr>{% endfor %}
+<table id="stages-table"><thead><tr><th class="l">stage</th><th class="l">status</th><th>duration (s)</th><th class="l">note</th></tr></thead><tbody>
+{% for d in r.durations %}<tr><td class="l">{{ d.stage }}</td><td class="l">{{ d.status }}</td><td>{{ "%.1f"|format(d.duration_s) if d.duration_s is not none else "–" }}</td><td class="l">{{ d.note }}</td></tr>{% endfor %}
 </tbody></table>
 <details><summary>Config as it ran</summary><pre>{{ r.config }}</pre></details>
 {% endfor %}

@@ -159,8 +159,9 @@ def _run(r: dict[str, Any], compare: bool) -> list[str]:
                           f"reward {cell(s['reward'])}, status {cell(s['status'])})", ""]
                 lines += table(list(s["components"]), [list(s["components"].values())]) if s["components"] else []
                 lines += fenced(s["completion"])
-    lines += ["## Stages", ""] + table(["stage", "status", "duration (s)"],
-                                       [[d["stage"], d["status"], d["duration_s"]] for d in r["durations"]])
+    lines += ["## Stages", ""] + table(["stage", "status", "duration (s)", "note"],
+                                       [[d["stage"], d["status"], d["duration_s"], d.get("note", "")]
+                                        for d in r["durations"]])
     return lines + ["<details><summary>Config as it ran</summary>", ""] + fenced(r["config"]) + ["</details>", ""]
 
 

@@ -12,7 +12,7 @@
   omitted when those models are absent;
 - judge: per-criterion means and the injection guard's flag rate;
 - samples: per domain the best, the worst and one random completion (fixed seed);
-- durations: stage status and time from the manifests;
+- durations: stage status and time from the manifests, and a note (sft: the held-out loss before/after);
 - comparison: two runs' headline metrics side by side; B - A is the paired difference over the
   prompts both runs share (pipeline/scoring/compare.py ``compare_runs``) with its 95% CI and the
   same significance rule, the plain delta of the means only when the samples are missing.
@@ -190,9 +190,22 @@ def pick_samples(samples: list[dict[str, Any]], seed: int = 0) -> dict[str, list
     return out
 
 
+def stage_note(stage: str, manifest: dict[str, Any]) -> str:
+    """What a finished stage's manifest says in words: for ``sft`` the held-out loss before and after
+    (else the first and last epoch's mean training loss); empty for the others."""
+    m = manifest.get("metrics") or {}
+    if stage == "sft" and "heldout_loss_before" in m and "heldout_loss_after" in m:
+        return (f"held-out loss {m['heldout_loss_before']:.4g} → {m['heldout_loss_after']:.4g} "
+                f"({m.get('heldout_rows', '?')} distilled rows not trained on)")
+    if stage == "sft" and "train_loss_first_epoch" in m:
+        return (f"training loss, epoch mean: first {m['train_loss_first_epoch']:.4g}, "
+                f"last {m['train_loss_last_epoch']:.4g} (no held-out rows)")
+    return ""
+
+
 def durations(manifests: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
-    rows = [{"stage": s, "status": m.get("status", "?"), "duration_s": m.get("duration_s"), "started": m.get("started")}
-            for s, m in manifests.items()]
+    rows = [{"stage": s, "status": m.get("status", "?"), "duration_s": m.get("duration_s"), "started": m.get("started"),
+             "note": stage_note(s, m)} for s, m in manifests.items()]
     return sorted(rows, key=lambda r: (r["started"] is None, r["started"] or 0))
 
 

@@ -40,33 +40,41 @@ log = logging.getLogger(__name__)
 
 @register_stage("sft")
 def run_sft(cfg: PipelineConfig, run_dir: Path, name: str) -> StageResult:
-    from ..train.sft_data import distill_dataset_dir, group_counts, load_distill, mix_indices, to_prompt_completion
+    from ..train.sft_data import (distill_dataset_dir, group_counts, heldout_split, load_distill, mix_indices,
+                                  to_prompt_completion)
 
     out = stage_dir(run_dir, name)
     src = distill_dataset_dir(run_dir)
     ds = load_distill(src)  # InputError before anything is trained
     s = cfg.sft
-    mixed = ds.select(mix_indices(ds["domain"], ds["mode"], s.domain_weights, s.mode_weights, cfg.seed))
+    train_idx, held_idx = heldout_split(ds["messages"], s.heldout_rows, cfg.seed)
+    kept = ds.select(train_idx)
+    mixed = kept.select(mix_indices(kept["domain"], kept["mode"], s.domain_weights, s.mode_weights, cfg.seed))
     counts = group_counts(mixed)
     out.mkdir(parents=True, exist_ok=True)
-    data = out / "train.parquet"
+    data, heldout = out / "train.parquet", out / "heldout.parquet"
     to_prompt_completion(mixed).to_parquet(str(data))
-    spec = train_spec(cfg, data, out)
-    log.info("sft: %d rows from %s (%s), %s epochs, lora=%s, workers=%d", len(mixed), src, counts, s.epochs,
-             bool(s.lora), s.num_workers)
+    heldout.unlink(missing_ok=True)
+    if held_idx:
+        to_prompt_completion(ds.select(held_idx)).to_parquet(str(heldout))
+    spec = train_spec(cfg, data, out, heldout if held_idx else None)
+    log.info("sft: %d rows from %s (%s), %d held out, %s epochs, lora=%s, workers=%d", len(mixed), src, counts,
+             len(held_idx), s.epochs, bool(s.lora), s.num_workers)
     from ..run.ray_train import train
 
     result = train(train_sft, spec, s.num_workers, out, name, cfg)
     outputs = {k: result[k] for k in ("checkpoint", "adapter") if result.get(k)}
     return StageResult(outputs={**outputs, "train_log": str(out / "train_log.jsonl"), "dataset": str(src)},
-                       metrics={**result["metrics"], "rows": len(mixed), "source_rows": len(ds), **counts})
+                       metrics={**result["metrics"], "heldout_rows": len(held_idx), "rows": len(mixed),
+                                "source_rows": len(ds), **counts})
 
 
-def train_spec(cfg: PipelineConfig, data: Path, out: Path) -> dict[str, Any]:
+def train_spec(cfg: PipelineConfig, data: Path, out: Path, heldout: Path | None = None) -> dict[str, Any]:
     """Everything a training worker needs, as plain JSON (it crosses to Ray Train workers)."""
     from ..models import resolve_model
 
     return {"model": str(resolve_model(cfg.sft.init_model or cfg.model, cfg.trust_remote_code)), "data": str(data),
+            "heldout": str(heldout) if heldout else None,
             "out_dir": str(out), "seed": cfg.seed, "training": cfg.training.model_dump(mode="json"),
             "trust_remote_code": cfg.trust_remote_code,
             "report_to": list(cfg.logging.report_to), "sft": cfg.sft.model_dump(mode="json")}
@@ -83,6 +91,7 @@ def sft_args(spec: dict[str, Any]) -> Any:
     return SFTConfig(
         output_dir=str(Path(spec["out_dir"]) / "trainer"), num_train_epochs=s["epochs"],
         learning_rate=s["learning_rate"], per_device_train_batch_size=s["batch_size"],
+        per_device_eval_batch_size=s["batch_size"],
         gradient_accumulation_steps=s["grad_accum"], max_length=s["max_length"],
         completion_only_loss=True, assistant_only_loss=False, packing=s["packing"],
         lr_scheduler_type="linear", warmup_steps=0, logging_steps=1,
@@ -116,8 +125,9 @@ def build_trainer(spec: dict[str, Any], callbacks: Sequence[Any] = ()) -> Any:
 
     out = Path(spec["out_dir"])
     tok = AutoTokenizer.from_pretrained(spec["model"], **load_kwargs(spec["trust_remote_code"]))
+    heldout = tokenize_rows(read_parquet(spec["heldout"]), tok) if spec.get("heldout") else None
     return SFTTrainer(model=spec["model"], args=sft_args(spec), processing_class=tok,
-                      train_dataset=tokenize_rows(read_parquet(spec["data"]), tok),
+                      train_dataset=tokenize_rows(read_parquet(spec["data"]), tok), eval_dataset=heldout,
                       peft_config=_peft_config(spec["sft"]["lora"]),
                       callbacks=[TrainLogCallback(out / "train_log.jsonl"), *callbacks])
 
@@ -133,9 +143,27 @@ def save_model(trainer: Any, out: Path, merge: bool) -> dict[str, str]:
     return saved
 
 
-def loss_metrics(history: list[dict[str, Any]]) -> dict[str, float]:
-    losses = [h["loss"] for h in history if "loss" in h]
-    return {"loss_first": round(losses[0], 4), "loss_last": round(losses[-1], 4)} if losses else {}
+def loss_metrics(history: list[dict[str, Any]], before: float | None, after: float | None) -> dict[str, float]:
+    """The losses a person can read: the completion loss on the held-out rows before and after SFT
+    (``before``/``after``, None without held-out rows), and the mean training loss of the first and the
+    last epoch (equal with one epoch). Single batch losses of mixed-domain batches are noise."""
+    import math
+
+    out = {k: round(v, 4) for k, v in (("heldout_loss_before", before), ("heldout_loss_after", after)) if v is not None}
+    by_epoch: dict[int, list[float]] = {}
+    for h in history:
+        if "loss" in h and "epoch" in h:
+            by_epoch.setdefault(max(math.ceil(h["epoch"] - 1e-9), 1), []).append(h["loss"])
+    if by_epoch:
+        first, last = by_epoch[min(by_epoch)], by_epoch[max(by_epoch)]
+        out.update(train_loss_first_epoch=round(sum(first) / len(first), 4),
+                   train_loss_last_epoch=round(sum(last) / len(last), 4))
+    return out
+
+
+def heldout_loss(trainer: Any) -> float | None:
+    """The trainer's completion loss on its held-out rows (``eval_dataset``), or None without them."""
+    return float(trainer.evaluate()["eval_loss"]) if trainer.eval_dataset is not None else None
 
 
 def train_sft(spec: dict[str, Any], callbacks: Sequence[Any] = ()) -> dict[str, Any]:
@@ -150,12 +178,14 @@ def train_sft(spec: dict[str, Any], callbacks: Sequence[Any] = ()) -> dict[str, 
     resume = resume_checkpoint(spec["sft"].get("resume_from"), Path(trainer.args.output_dir))
     if resume:
         log.info("sft: resuming from %s", resume)
+    before = heldout_loss(trainer)
     trainer.train(resume_from_checkpoint=resume)
+    after = heldout_loss(trainer)
     saved: dict[str, Any] = {}
     if trainer.is_world_process_zero():
         saved = save_model(trainer, out, merge=bool((spec["sft"]["lora"] or {}).get("merge", True)))
     trainer.accelerator.wait_for_everyone()
     st = trainer.state
-    metrics = {**loss_metrics(st.log_history), "global_step": st.global_step, "epochs": round(st.epoch or 0.0, 3),
+    metrics = {**loss_metrics(st.log_history, before, after), "global_step": st.global_step, "epochs": round(st.epoch or 0.0, 3),
                "resumed_from": Path(resume).name if resume else None, "world_size": trainer.args.world_size}
     return {**saved, "metrics": metrics}

@@ -11,6 +11,11 @@ number of copies is its expected count rounded down, plus one for a seeded draw 
 replacement) over the fractional parts, so the group shares match the weights to within one
 row and the result depends only on ``seed``. Departure from the paper: V3.2 does not publish
 its SFT mixture; relative weights on top of the distilled data's own proportions are ours.
+
+Held-out slice: :func:`heldout_split` sets aside ``sft.heldout_rows`` rows (at most a fifth of the
+data) whose prompts no trained row shares (rows are grouped by their user turn, so the other mode's
+answer to a held-out prompt is held out too); the stage reports the completion loss on them before
+and after SFT, which reads as learning or not, unlike the noisy first and last batch losses.
 """
 from __future__ import annotations
 
@@ -119,6 +124,32 @@ def mix_indices(domains: Sequence[str], modes: Sequence[str], domain_weights: di
     idx = np.repeat(np.arange(len(w)), copies)
     rng.shuffle(idx)
     return idx.tolist()
+
+
+HELDOUT_MAX_SHARE = 0.2
+
+
+def _prompt_key(messages: list[dict[str, Any]]) -> str:
+    """A row's prompt identity: its last user turn (the system turn differs between modes)."""
+    return next((m.get("content") or "" for m in reversed(messages[:-1]) if m.get("role") == "user"), "")
+
+
+def heldout_split(messages: Sequence[list[dict[str, Any]]], want: int, seed: int) -> tuple[list[int], list[int]]:
+    """(train indices, held-out indices): whole prompt groups, drawn with ``seed``, are held out until
+    ``want`` rows (capped at a fifth of the rows) are reached; a group that would overshoot is skipped."""
+    import numpy as np
+
+    groups: dict[str, list[int]] = {}
+    for i, msgs in enumerate(messages):
+        groups.setdefault(_prompt_key(list(msgs)), []).append(i)
+    cap = min(want, int(len(messages) * HELDOUT_MAX_SHARE))
+    held: list[int] = []
+    order = list(groups.values())
+    for g in np.random.default_rng(seed).permutation(len(order)).tolist():
+        if len(held) + len(order[g]) <= cap:
+            held += order[g]
+    held_set = set(held)
+    return [i for i in range(len(messages)) if i not in held_set], sorted(held)
 
 
 def to_prompt_completion(ds: Any) -> Any:

@@ -15,6 +15,7 @@ from pipeline.config import parse_config
 from pipeline.errors import InputError
 from pipeline.run.manifest import read_manifest
 from pipeline.run.orchestrator import run_single_stage
+from pipeline.train.sft_data import read_parquet
 
 SMOLLM = Path.home() / ".cache/posttrain/models/smollm2-135m-instruct"
 SYSTEM = {"thinking": "Think inside <think> and </think>.", "non_thinking": "Answer concisely."}
@@ -58,7 +59,7 @@ def write_distill(run: Path, n: int = 24) -> Path:
 
 
 def _cfg(model, run: Path, report_to=(), **sft):
-    base = {"epochs": 1, "batch_size": 4, "learning_rate": 1e-3, "save_steps": 50}
+    base = {"epochs": 1, "batch_size": 4, "learning_rate": 1e-3, "save_steps": 50, "heldout_rows": 0}
     return parse_config({"model": str(model), "seed": 0, "output_dir": str(run), "stages": ["sft"],
                          "logging": {"report_to": list(report_to)}, "sft": {**base, **sft}})
 
@@ -101,20 +102,26 @@ def test_loss_mask_covers_the_assistant_answer_only(which, tiny_model, tmp_path)
 def test_full_sft_learns_and_writes_a_loadable_checkpoint(tiny_model, tmp_path, vllm_engines):
     run = tmp_path / "run"
     write_distill(run)
-    assert run_single_stage(_cfg(tiny_model, run, epochs=4), "sft") == 0
+    # heldout_rows 8 is capped at a fifth of the 24 rows: one prompt's 4 rows (6 prompts x 4 rows) are held out
+    assert run_single_stage(_cfg(tiny_model, run, epochs=4, heldout_rows=8), "sft") == 0
     m = read_manifest(run, "sft")
     assert m["status"] == "complete"
     met = m["metrics"]
-    assert met["global_step"] == 24 and met["rows"] == 24 and met["world_size"] == 1 and met["resumed_from"] is None
-    assert met["rows_by_domain"] == {"code": 8, "logic": 8, "math": 8}
-    assert met["rows_by_mode"] == {"non_thinking": 12, "thinking": 12}
+    assert met["heldout_rows"] == 4 and met["rows"] == 20 and met["source_rows"] == 24
+    assert met["global_step"] == 20 and met["world_size"] == 1 and met["resumed_from"] is None
+    assert sum(met["rows_by_domain"].values()) == 20 and sum(met["rows_by_mode"].values()) == 20
+    held = read_parquet(run / "sft" / "heldout.parquet")
+    trained = {r["prompt"][-1]["content"] for r in read_parquet(run / "sft" / "train.parquet")}
+    assert len(held) == 4 and not {r["prompt"][-1]["content"] for r in held} & trained
     log = _log(run)
     losses = [r["loss"] for r in log if "loss" in r]
-    assert [r["step"] for r in log if "loss" in r] == list(range(1, 25))
-    first, last = sum(losses[:6]) / 6, sum(losses[-6:]) / 6  # first vs last epoch on the same rows
+    assert [r["step"] for r in log if "loss" in r] == list(range(1, 21))
+    first, last = sum(losses[:5]) / 5, sum(losses[-5:]) / 5  # first vs last epoch on the same rows
     assert last < 0.5 * first, (first, last)
-    assert met["loss_first"] == pytest.approx(losses[0], abs=1e-3)
-    assert met["loss_last"] == pytest.approx(losses[-1], abs=1e-3)
+    assert met["train_loss_first_epoch"] == pytest.approx(first, abs=1e-3)
+    assert met["train_loss_last_epoch"] == pytest.approx(last, abs=1e-3)
+    # the held-out prompt's answers were never trained on; their loss still falls (same format, same task)
+    assert met["heldout_loss_after"] < met["heldout_loss_before"], met
     ckpt = Path(m["outputs"]["checkpoint"])
     assert ckpt == run / "sft" / "checkpoint"
     before, after = _weights(tiny_model), _weights(ckpt)
