@@ -1,4 +1,10 @@
-"""The fixed test harness that ``code_tests`` runs in the sandbox, and its verdict parser.
+"""The assert harness (``legacy``) that ``code_tests`` runs in the sandbox, and its verdict parser.
+
+Only for rows that the io harness (``code_io.py``) cannot take: no reference solution, or
+tests that check a property of the result rather than compare it (see ``rewards/code.py``).
+Here the tests run in the program's interpreter, so a program that reaches this harness's
+frames or objects can rewrite its units or verdict; the reward marks such results
+``info["harness"] == "legacy"``.
 
 The harness (``main.py`` in the sandbox, next to ``solution.py`` and ``tests.json``) reads a
 random nonce from stdin and closes stdin, keeps private references to everything it uses

@@ -59,12 +59,15 @@ class SandboxConfig:
 
 @dataclass
 class Program:
-    """One run: the program text, extra files next to it, text for its stdin, a per-run time limit."""
+    """One run: the program text, extra files next to it, text for its stdin, a per-run time limit,
+    and how much of stdout's end to keep when more than the config's ``tail_bytes`` (capped at
+    ``max_output_bytes``; ``code_tests`` reads its result line from there)."""
 
     code: str
     files: dict[str, str] | None = None
     stdin: str | None = None
     timeout_s: float | None = None
+    tail_bytes: int | None = None
 
 
 @dataclass
@@ -93,7 +96,7 @@ class SandboxBase:
     workers: int = 2
 
     def run(self, code: str, files: dict[str, str] | None = None, stdin: str | None = None,
-            timeout_s: float | None = None) -> SandboxResult:
+            timeout_s: float | None = None, tail_bytes: int | None = None) -> SandboxResult:
         raise NotImplementedError
 
     def run_many(self, programs: Sequence[str | Program]) -> list[SandboxResult]:
@@ -102,7 +105,8 @@ class SandboxBase:
         if not progs:
             return []
         with ThreadPoolExecutor(max_workers=min(self.workers, len(progs))) as pool:
-            return list(pool.map(lambda p: self.run(p.code, files=p.files, stdin=p.stdin, timeout_s=p.timeout_s), progs))
+            return list(pool.map(lambda p: self.run(p.code, files=p.files, stdin=p.stdin, timeout_s=p.timeout_s,
+                                                    **({"tail_bytes": p.tail_bytes} if p.tail_bytes else {})), progs))
 
 
 # The built-in backends, imported on first use; register_sandbox adds a factory or "module:Class".

@@ -100,7 +100,7 @@ class LocalSandbox(SandboxBase):
         return "rlimits"
 
     def run(self, code: str, files: dict[str, str] | None = None, stdin: str | None = None,
-            timeout_s: float | None = None) -> SandboxResult:
+            timeout_s: float | None = None, tail_bytes: int | None = None) -> SandboxResult:
         started = time.monotonic()
         files = {"main.py": code, **(files or {})}
         bad = [n for n in files if not n or "/" in n or n.startswith(".") or "\0" in n]
@@ -112,7 +112,8 @@ class LocalSandbox(SandboxBase):
             with self.slots.slot(memory, self.config.max_procs + 2, self.cpus) as slot:
                 prepare = self._prepare_bwrap if self.isolation == "bwrap" else self._prepare_plain
                 with prepare(files, slot) as launch:
-                    return self._execute(launch, self._preexec(slot, timeout, launch.drop_uid), stdin, timeout, slot)
+                    return self._execute(launch, self._preexec(slot, timeout, launch.drop_uid), stdin, timeout, slot,
+                                         max(self.config.tail_bytes, min(int(tail_bytes or 0), self.config.max_output_bytes)))
         except Exception as e:  # noqa: BLE001 - a sandbox failure is status=error, never an exception
             log.exception("sandbox failure")
             return SandboxResult.failure("sandbox", f"{type(e).__name__}: {e}", started)
@@ -194,14 +195,14 @@ class LocalSandbox(SandboxBase):
 
     # -- running it ----------------------------------------------------------------------------
     def _execute(self, launch: _Launch, preexec: Callable[[], None], stdin: str | None, timeout: float,
-                 slot: Slot) -> SandboxResult:
+                 slot: Slot, keep: int) -> SandboxResult:
         started = time.monotonic()
         proc = subprocess.Popen(launch.argv, cwd=launch.cwd, env=launch.env, stdout=subprocess.PIPE,
                                 stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL, stderr=subprocess.PIPE,
                                 pass_fds=launch.pass_fds, preexec_fn=preexec, start_new_session=True)
         overflow, grace = threading.Event(), 1.0 if self.isolation == "bwrap" else 0.0
         kill = functools.partial(terminate, proc, grace, overflow)
-        out = Tail(proc.stdout, self.config.tail_bytes, self.config.max_output_bytes, kill)
+        out = Tail(proc.stdout, keep, self.config.max_output_bytes, kill)
         err = Tail(proc.stderr, self.config.tail_bytes, self.config.max_output_bytes, kill)
         if stdin is not None:
             threading.Thread(target=feed, args=(proc.stdin, stdin), daemon=True).start()

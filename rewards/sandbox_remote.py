@@ -62,7 +62,7 @@ class RemoteSandbox(SandboxBase):
                 "stdin": stdin or "", "files": {k: base64.b64encode(v.encode()).decode() for k, v in (files or {}).items()}}
 
     def run(self, code: str, files: dict[str, str] | None = None, stdin: str | None = None,
-            timeout_s: float | None = None) -> SandboxResult:
+            timeout_s: float | None = None, tail_bytes: int | None = None) -> SandboxResult:
         started, last = time.monotonic(), ""
         timeout = float(timeout_s or self.config.timeout_s)
         body = self._body(code, files, stdin, timeout)
@@ -72,7 +72,7 @@ class RemoteSandbox(SandboxBase):
                 time.sleep(delay * (0.5 + random.random() / 2))
             try:
                 with self._slots:
-                    return self._parse(self._post(body, timeout), started)
+                    return self._parse(self._post(body, timeout), started, tail_bytes)
             except _Retry as e:
                 last = str(e)
             except ValueError as e:  # a permanent API failure: not worth retrying
@@ -98,11 +98,12 @@ class RemoteSandbox(SandboxBase):
             raise _Retry(f"SandboxError: {str(data.get('message') if isinstance(data, dict) else data)[:200]}")
         return data
 
-    def _parse(self, data: dict[str, Any], started: float) -> SandboxResult:
+    def _parse(self, data: dict[str, Any], started: float, tail_bytes: int | None = None) -> SandboxResult:
         run = data.get("run_result")
         if not isinstance(run, dict) or run.get("status") not in ("Finished", "TimeLimitExceeded"):
             raise ValueError(f"no usable run_result (status {data.get('status')!r}, {str(data.get('message'))[:200]!r})")
-        keep, cap = self.config.tail_bytes, self.config.max_output_bytes
+        cap = self.config.max_output_bytes
+        keep = max(self.config.tail_bytes, min(int(tail_bytes or 0), cap))
         out, err = str(run.get("stdout") or ""), str(run.get("stderr") or "")
         timed_out = run["status"] == "TimeLimitExceeded"
         return SandboxResult("timeout" if timed_out else "ok", run.get("return_code"), out[-keep:], err[-keep:],

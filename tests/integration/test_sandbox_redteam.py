@@ -1,6 +1,8 @@
 """Red-team the local sandbox through ``code_tests``: attack programs submitted as completions.
 
-Rule (see rewards/code.py): every attack scores 0. Its status is ``timeout`` when it runs into
+Rule (see rewards/code.py): every attack scores 0. The row has a reference solution, so the
+attacks run under the io harness (rewards/code_io.py); tests/unit/rewards/test_code_redteam.py
+has the programs that game the grader rather than the sandbox. Its status is ``timeout`` when it runs into
 the time limit, ``error`` when it never lets the harness reach a verdict (it crashed, exited,
 or a limit killed it), and ``ok`` only for an attack that ran "successfully" inside its own
 private world and then failed the tests (passed == 0), e.g. writing to its private /tmp.
@@ -24,6 +26,7 @@ from rewards.code import CodeTests
 from rewards.sandbox import build_sandbox
 
 TESTS = "assert add(1, 2) == 3"
+ROW = {"tests": TESTS, "entry_point": "add", "answer": "def add(a, b):\n    return a + b\n"}  # the io harness
 CANARY = "CANARY-" + uuid.uuid4().hex
 ESCAPE = f"/tmp/canary-{uuid.uuid4().hex}"
 PROJECT_FILE = os.path.join(os.getcwd(), f"pwned-{uuid.uuid4().hex}.txt")
@@ -142,11 +145,12 @@ def test_attacks_are_contained(listener, sandbox, monkeypatch):
     progs = attacks(port)
     assert len(progs) >= 30
     start = time.monotonic()
-    results = CodeTests(sandbox=sandbox)([{"tests": TESTS, "completion": f"```python\n{code}\n```"}
+    results = CodeTests(sandbox=sandbox)([{**ROW, "completion": f"```python\n{code}\n```"}
                                           for code, _ in progs.values()])
     elapsed = time.monotonic() - start
     for (name, (_, allowed)), res in zip(progs.items(), results):
         assert res.score == 0.0, (name, res)
+        assert res.info.get("harness") == "io", (name, res.info)
         assert res.status in allowed, (name, res.status, res.info)
         assert res.status != "ok" or res.info["passed"] == 0, (name, res.info)
         assert res.info.get("reason") not in ("sandbox_failure", "api_failure"), (name, res.info)
@@ -164,8 +168,8 @@ def test_attacks_are_contained(listener, sandbox, monkeypatch):
 
 
 def test_honest_solution_still_passes_after_attacks(sandbox):
-    res = CodeTests(sandbox=sandbox)([{"tests": TESTS, "completion": "```python\ndef add(a, b):\n    return a + b\n```"}])[0]
-    assert (res.score, res.status) == (1.0, "ok")
+    res = CodeTests(sandbox=sandbox)([{**ROW, "completion": "```python\ndef add(a, b):\n    return a + b\n```"}])[0]
+    assert (res.score, res.status, res.info["harness"]) == (1.0, "ok", "io")
 
 
 def _live_sandbox_process(proc_dir: str) -> bool:

@@ -85,10 +85,13 @@ def test_humaneval_style_check_with_a_real_problem(reward, sandbox):
     p = read_problems()["HumanEval/0"]
     good = p["prompt"] + p["canonical_solution"]
     bad = p["prompt"] + "    return False\n"
-    rows = [{"tests": p["test"], "entry_point": p["entry_point"], "completion": fenced(c)} for c in (good, bad)]
-    assert [(r.score, r.status) for r in reward(rows)] == [(1.0, "ok"), (0.0, "ok")]
-    partial = CodeTests(sandbox=sandbox, partial_credit=True)(rows)
-    assert partial[0].score == 1.0 and 0.0 < partial[1].score < 1.0 and partial[1].info["total"] == 7
+    for answer, harness in ((None, "legacy"), (good, "io")):  # without / with the reference solution
+        rows = [{"tests": p["test"], "entry_point": p["entry_point"], "completion": fenced(c), "answer": answer}
+                for c in (good, bad)]
+        res = reward(rows)
+        assert [(r.score, r.status, r.info["harness"]) for r in res] == [(1.0, "ok", harness), (0.0, "ok", harness)]
+        partial = CodeTests(sandbox=sandbox, partial_credit=True)(rows)
+        assert partial[0].score == 1.0 and 0.0 < partial[1].score < 1.0 and partial[1].info["total"] == 7
 
 
 def test_fake_passes_never_pass(reward):

@@ -89,6 +89,16 @@ def test_output_cap_kills_and_keeps_a_bounded_tail():
     assert len(r.stdout_tail) == 1000 and r.truncated and r.duration_s < 3
 
 
+def test_a_program_may_ask_for_a_longer_stdout_tail_up_to_the_output_cap():
+    from rewards.sandbox import Program
+
+    sb = build_sandbox("local", timeout_s=5, max_output_bytes=100_000, tail_bytes=1000)
+    code = "import sys\nsys.stdout.write('x' * 50_000)"
+    default, longer, capped = sb.run_many([Program(code), Program(code, tail_bytes=60_000), Program(code, tail_bytes=10**9)])
+    assert (len(default.stdout_tail), len(longer.stdout_tail), len(capped.stdout_tail)) == (1000, 50_000, 50_000)
+    assert default.truncated and not longer.truncated
+
+
 def test_memory_limit_per_process(sb):
     r = sb.run("x = bytearray(600 * 2**20)")
     assert r.status == "ok" and r.returncode == 1 and "MemoryError" in r.stderr_tail

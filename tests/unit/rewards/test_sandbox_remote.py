@@ -146,6 +146,9 @@ def test_code_tests_through_the_remote_backend(service):
     ok, bad = reward([{"tests": "assert f() == 1", "completion": "def f(): return 1"},
                       {"tests": "assert f() == 1", "completion": "def f(): return 2"}])
     assert (ok.score, ok.status, bad.score, bad.status) == (1.0, "ok", 0.0, "ok")
+    io = {"tests": "assert f() == 1", "entry_point": "f", "answer": "def f():\n    return 1\n"}  # recorded remotely too
+    ok, bad = reward([{**io, "completion": "def f(): return 1"}, {**io, "completion": "def f(): return True"}])
+    assert (ok.score, ok.info["harness"], bad.score, bad.info["harness"]) == (1.0, "io", 0.0, "io")
 
 
 def test_code_tests_reports_api_failure_separately(service):
