@@ -7,8 +7,15 @@ Two layers:
    ``<<<`` / ``>>>``, the fence prefixes and chat-template special tokens (``<|im_start|>``,
    ``</s>``) are escaped, so the response can neither close the fence nor open a new turn
    once the judge's tokenizer sees it.
-2. :func:`detect_injection` looks for text addressed to the judge with the signal table in
-   rewards/judge_guard_signals.py: instruction overrides, text addressed to the evaluator,
+2. :func:`detect_injection` looks for text addressed to the judge with two families of signals.
+   Wording-independent ones (rewards/judge_guard_concepts.py): each sentence is tagged with the
+   concepts of a small lexicon in 30 languages (rewards/judge_guard_lexicon.py: grader, score,
+   rubric, rules, override, change, this grading, top score, ...) and combinations that only
+   text written *to* a grader has fire (an override of the previous rules, a claim that the
+   rubric changed for this batch, the grader in the vocative with scoring words, role-play that
+   renames the grader, "this answer meets all criteria" from someone posing as the judge), plus
+   fake evaluation blocks in any markup and pseudo-configuration lines. A phrase table
+   (rewards/judge_guard_signals.py) adds: instruction overrides, text addressed to the evaluator,
    grader, judge or reviewer together with scoring words, demands for a top score,
    persuasion that only the top score is valid, score claims, score objects (JSON, YAML or
    prose) with top-of-scale values anywhere in the text, fake end-of-response fences, role
@@ -17,20 +24,27 @@ Two layers:
    tag characters, Cyrillic/Greek look-alikes, leetspeak, s p a c e d letters, base64
    payloads that decode to any of the above).
 
+3. :func:`datamark` interleaves a marker through the untrusted response (Spotlighting): the
+   judge prompt (rewards/judge_prompt.py) tells the judge that marked text is data.
+
 Each signal is *strong* (1.0) or *weak* (0.5); a response is flagged when the distinct
 signals that fired add up to >= 1.0, so "User:" in a written dialogue or "8/10" in a film
 review alone does not flag, but together with another hint it does. Two weak matches on the
 same text (one phrase such as "score 10 out of 10" seen by two weak signals) count once, so
 "the exam gave me 10 out of 10" is not flagged. A match whose text also appears in the user
-prompt is ignored (answers that quote the task are not attacks). Extra strong patterns and
+prompt is ignored (answers that quote the task are not attacks); a match in quotation marks in
+a response that discusses attacks ("prompt injection", "for example") is ignored, and one in a
+sentence that discusses them or reports what third parties do counts half (quoting and
+discussing are not addressing). Extra strong patterns and
 disabled signals come from the constitution's ``guard`` block. Content-free "master-key"
 answers are a separate check (rewards/judge_master_key.py) that the judge runs first.
 
 Departure from the paper: V3.2 does not describe an injection guard; this is ours. It is a
-heuristic: it raises the cost of reward hacking, it does not make the judge robust. On
-red-team splits written after the rules, measured before any rule was changed for them
-(data/judge_redteam.jsonl, bench/results/judge_guard.json ``first_touch``), it flagged 64-90%
-of injections and 0-8% of benign answers; it only reaches >= 95% on phrasings it was tuned on.
+heuristic: it raises the cost of reward hacking, it does not make the judge robust. Before the
+concept signals, red-team splits written after the rules flagged 64-90% of injections and 0-8%
+of benign answers at first touch (bench/results/judge_guard.json ``first_touch``); the held-out
+file written after the concept rules were frozen (data/judge_redteam_heldout.jsonl) is measured
+in ``heldout`` next to the tuned numbers.
 Run its red team with ``python -m bench.judge_guard`` and
 ``pytest tests/unit/rewards/test_judge_guard.py tests/integration/test_judge_redteam.py``.
 """
@@ -43,6 +57,7 @@ import secrets
 import unicodedata
 from dataclasses import dataclass, field
 
+from .judge_guard_concepts import CONCEPT_SIGNALS, concept_hits, discount, discussing, quoted_spans
 from .judge_guard_signals import SIGNAL_NAMES, SIGNALS, STRONG, WEAK
 
 THRESHOLD = 1.0
@@ -113,29 +128,53 @@ class InjectionGuard:
     """Detector with the built-in signals plus ``extra`` strong patterns, minus ``disable``."""
 
     def __init__(self, extra: dict[str, str] | None = None, disable: list[str] | tuple[str, ...] = ()):
-        unknown = set(disable) - SIGNAL_NAMES - {"zero_width", "bidi", "mixed_script", "tag_chars"}
+        unknown = set(disable) - SIGNAL_NAMES - CONCEPT_SIGNALS - {"zero_width", "bidi", "mixed_script", "tag_chars"}
         if unknown:
             raise ValueError(f"guard.disable: unknown signal(s) {sorted(unknown)}")
         self.disable = set(disable)
         self.signals = [s for s in _COMPILED if s[0] not in self.disable]
         self.signals += [(n, STRONG, re.compile(p, re.I | re.S)) for n, p in (extra or {}).items()]
 
-    def _match(self, views: list[str], prompt: str, prefix: str, hits: dict[str, tuple[float, str]]) -> None:
+    def _match(self, views: list[str], prompt: str, prefix: str, hits: dict[str, tuple[float, str]]) -> list[tuple[int, int]]:
         """Record the first match of each signal; a weak match overlapping an earlier weak match's
-        text (one phrase seen by two weak signals) adds no weight."""
+        text (one phrase seen by two weak signals) adds no weight. A match quoted in a response that
+        discusses attacks is skipped, one in a sentence that discusses them counts half
+        (judge_guard_concepts.discount). Returns the weak spans found in the first view."""
         weak_spans: list[tuple[int, int, int]] = []
+        context = [(quoted_spans(v), discussing(v)) for v in views]
         for name, weight, rx in self.signals:
             for v, view in enumerate(views):
-                m = next((m for m in rx.finditer(view) if _squash(m.group()) not in prompt), None)
+                w, m = 0.0, None
+                for cand in rx.finditer(view):
+                    if _squash(cand.group()) in prompt:
+                        continue
+                    w = discount(weight if not prefix else STRONG, cand.start(), cand.end(), view, *context[v])
+                    if w > 0:
+                        m = cand
+                        break
                 if m is None:
                     continue
-                w = weight if not prefix else STRONG
                 if w < STRONG:
                     if any(v == sv and m.start() < e and s < m.end() for sv, s, e in weak_spans):
                         w = 0.0
                     weak_spans.append((v, m.start(), m.end()))
                 hits.setdefault(prefix + name, (w, m.group()[:80]))
                 break
+        return [(s, e) for v, s, e in weak_spans if v == 0]
+
+    def _concepts(self, views: list[str], prompt: str, prefix: str, weak_spans: list[tuple[int, int]],
+                  hits: dict[str, tuple[float, str]]) -> None:
+        """Wording-independent signals (judge_guard_concepts); a weak one overlapping a weak
+        phrase match adds no weight; per signal the strongest view counts."""
+        for v, view in enumerate(views):
+            for h in concept_hits(view):
+                if h.name in self.disable or (prompt and _squash(h.tail or h.snippet) in prompt):
+                    continue
+                w = STRONG if prefix and h.weight > 0 else h.weight
+                if 0 < w < STRONG and v == 0 and any(h.start < e and s < h.end for s, e in weak_spans):
+                    w = 0.0
+                if prefix + h.name not in hits or hits[prefix + h.name][0] < w:
+                    hits[prefix + h.name] = (w, h.snippet)
 
     def _obfuscation(self, raw: str, hits: dict[str, tuple[float, str]]) -> None:
         checks = {"zero_width": _ZW_IN_WORD.search(raw), "bidi": re.search(f"[{_BIDI}]", raw),
@@ -151,11 +190,14 @@ class InjectionGuard:
         views = [plain] + ([f] if (f := _folded(plain)) != plain else [])
         squashed_prompt = _squash(visible_text(prompt))
         hits: dict[str, tuple[float, str]] = {}
-        self._match(views, squashed_prompt, "", hits)
+        weak_spans = self._match(views, squashed_prompt, "", hits)
+        self._concepts(views, squashed_prompt, "", weak_spans, hits)
         self._obfuscation(raw, hits)
         for kind, hidden in (_decoded_payloads(raw) if _depth == 0 else []):
             inner = self.scan(hidden, prompt, _depth + 1)
-            self._match([visible_text(hidden)], squashed_prompt, kind + ":", hits) if inner.fired else None
+            if inner.fired:
+                spans = self._match([visible_text(hidden)], squashed_prompt, kind + ":", hits)
+                self._concepts([visible_text(hidden)], squashed_prompt, kind + ":", spans, hits)
         score = sum(w for w, _ in hits.values())
         return GuardReport(score >= THRESHOLD, round(score, 3), sorted(hits), {k: s for k, (_, s) in hits.items()})
 
@@ -175,6 +217,25 @@ def escape_untrusted(text: str) -> str:
     t = re.sub(f"[{_BIDI}]", "", t)
     t = t.replace("<<<", "‹‹‹").replace(">>>", "›››")
     return _CHAT_TOKENS.sub(lambda m: f"< |{m.group(1)}| >" if m.group(1) is not None else f"< {m.group(2)}s >", t)
+
+
+DATAMARK = "\u00b7"  # middle dot: one token for SmolLM2's tokenizer (the paper's U+02C6 costs two)
+_DATAMARK_STANDIN = "\u22c5"  # a middle dot already in the text becomes the dot operator
+_WS_RUN = re.compile(r"[^\S\n]+")
+_CJK_PUNCT = re.compile(r"([\u3001\u3002\uff0c\uff01\uff1f\uff1b\uff1a])(?=\S)")
+
+
+def datamark(text: str, marker: str = DATAMARK) -> str:
+    """Spotlighting by datamarking (Hines et al., 2024): every run of spaces/tabs becomes ``marker``,
+    every non-empty line starts with it, and CJK punctuation is followed by it, so every part of
+    the untrusted text carries the marker and an instruction inside it cannot pass for the
+    judge's own. A ``marker`` already in the text is replaced by a look-alike first."""
+    t = (text or "").replace(marker, _DATAMARK_STANDIN)
+    lines = []
+    for line in t.split("\n"):
+        line = _CJK_PUNCT.sub(lambda m: m.group(1) + marker, _WS_RUN.sub(marker, line))
+        lines.append(line if not line or line.startswith(marker) else marker + line)
+    return "\n".join(lines)
 
 
 def fence(text: str, label: str = "RESPONSE") -> tuple[str, str]:

@@ -13,8 +13,9 @@ Ray: attaches to ``cfg.ray.address`` or ``$RAY_ADDRESS`` when set (e.g. under
 
 Console (pipeline/run/stage_log.py, progress.py): each stage's process sends its own and its
 engines' output to ``<run_dir>/<stage>/stage.log`` and its progress to ``progress.json``; the
-driver draws one bar per running stage, prints one line per finished stage, then the eval
-table and the path of ``report/index.html``. ``--verbose`` leaves every output on the console.
+driver prints an estimate of the run's time (pipeline/run/estimate.py), draws one bar per running stage
+(with its time left), prints one line per finished stage, then the eval table (pipeline/run/summary_table.py)
+and the path of ``report/index.html``. ``--verbose`` leaves every output on the console.
 """
 from __future__ import annotations
 
@@ -187,9 +188,10 @@ def run_pipeline(cfg: PipelineConfig, from_stage: str | None = None) -> int:
     from .stage_log import log_to_file, verbose
 
     log_to_file(run_dir / "run.log")
+    console = Console(highlight=False)
+    estimates = _print_estimate(console, cfg, [n for n in names if n in forced or not store.is_complete(n, hashes[n])])
     init_ray(cfg)
     cfg_json = cfg.model_dump(mode="json")
-    console = Console(highlight=False)
     with StageBars(console) as bars:
         for wave in _waves(names):
             todo = [n for n in wave if n in forced or not store.is_complete(n, hashes[n])]
@@ -197,12 +199,29 @@ def run_pipeline(cfg: PipelineConfig, from_stage: str | None = None) -> int:
                 console.print(f"{n}: complete with matching config hash, skipping", soft_wrap=True)
             refs = {}
             for n in todo:
-                bars.add(n, stage_dir(run_dir, n) / "progress.json")
+                bars.add(n, stage_dir(run_dir, n) / "progress.json", estimates.get(n))
                 refs[_remote(cfg, n).remote(cfg_json, str(run_dir), n, hashes[n], verbose())] = n
             _wait_wave(ray, refs, bars, run_dir)
     log.info("run complete: %s", store.where)
     _print_end(console, run_dir, store.where)
     return 0
+
+
+def _print_estimate(console: Any, cfg: PipelineConfig, todo: list[str]) -> dict[str, float]:
+    """Measure this machine briefly and print how long ``todo`` should take (pipeline/run/estimate.py), before
+    Ray starts (so the probe has the CPUs to itself); returns the seconds per stage for the bars."""
+    from .estimate import plan_estimate
+
+    if not todo:
+        return {}
+    try:
+        line, per_stage = plan_estimate(cfg, todo)
+    except Exception as e:  # an estimate never stops a run
+        log.warning("no time estimate: %s: %s", type(e).__name__, e)
+        return {}
+    log.info("%s; per stage: %s", line, {k: round(v, 1) for k, v in per_stage.items()})
+    console.print(line, soft_wrap=True)
+    return per_stage
 
 
 def _wait_wave(ray: Any, refs: dict[Any, str], bars: Any, run_dir: Path) -> None:
@@ -227,11 +246,12 @@ def _wait_wave(ray: Any, refs: dict[Any, str], bars: Any, run_dir: Path) -> None
 
 def _print_end(console: Any, run_dir: Path, where: str, tables: tuple[str, ...] = ("report", "eval")) -> None:
     """The eval table (from the first of ``tables`` that has one) and, last, where the report is."""
-    from .progress import print_metrics_table
+    from .summary_table import print_metrics_table
 
     for path in (run_dir / t / "metrics.json" for t in tables):
         if path.is_file():
-            print_metrics_table(json.loads(path.read_text()).get("models", {}), console.file)
+            doc = json.loads(path.read_text())
+            print_metrics_table(doc.get("models", {}), console.file, doc.get("comparisons"))
             break
     html = run_dir / "report" / "index.html"
     where_html = f"{where.rstrip('/')}/report/index.html"

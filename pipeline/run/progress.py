@@ -1,5 +1,8 @@
 """Progress: stages write ``progress.json``; the driver draws one bar per stage and a line per finished one.
 
+Each bar shows the time spent and an estimate of the time left (pipeline/run/estimate.py: from the
+stage's estimate before it makes progress, moving toward its progress rate as it advances).
+
 In a stage process (inside :func:`pipeline.run.stage_log.stage_output`, which calls
 :func:`progress_file`), :func:`progress_bar` and :func:`report_progress` write
 ``{"description", "done", "total"}`` to the stage's ``progress.json`` (atomically, at most a few
@@ -71,9 +74,21 @@ def progress_bar(total: int, description: str) -> Iterator[Callable[[int], None]
 
 
 def _columns() -> tuple:
-    from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
+    from rich.progress import BarColumn, MofNCompleteColumn, ProgressColumn, TextColumn, TimeElapsedColumn
+    from rich.text import Text
 
-    return (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    from .estimate import remaining_text
+
+    class TimeLeftColumn(ProgressColumn):
+        """``~m:ss left`` from the stage's estimate (``task.fields["estimate_s"]``) and its progress."""
+
+        def render(self, task: Any) -> Text:
+            if task.finished:
+                return Text("")
+            fraction = task.completed / task.total if task.total else None
+            return Text(remaining_text(task.elapsed or 0.0, fraction, task.fields.get("estimate_s")), style="cyan")
+
+    return (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TimeLeftColumn())
 
 
 class StageBars:
@@ -93,10 +108,11 @@ class StageBars:
     def __exit__(self, *exc: Any) -> None:
         self.progress.stop()
 
-    def add(self, name: str, progress_path: Path) -> None:
+    def add(self, name: str, progress_path: Path, estimate_s: float | None = None) -> None:
+        """A bar for stage ``name``; ``estimate_s`` (pipeline/run/estimate.py) feeds its time-left column."""
         with contextlib.suppress(FileNotFoundError):
             progress_path.unlink()  # a previous attempt's file
-        self.tasks[name] = (self.progress.add_task(name, total=None), progress_path)
+        self.tasks[name] = (self.progress.add_task(name, total=None, estimate_s=estimate_s), progress_path)
 
     def poll(self) -> None:
         for name, (task, path) in self.tasks.items():
@@ -123,40 +139,6 @@ def stage_summary(name: str, manifest: dict[str, Any], log_path: Path | str) -> 
     shown = " ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in metrics)
     return (f"{name}: {manifest.get('status', '?')} in {manifest.get('duration_s', 0):.1f}s"
             f"{'  ' + shown if shown else ''}  (log: {log_path})")
-
-
-HEADLINE = ("accuracy", "pass@1", "rubric_judge", "reward_mean", "length_mean", "truncation_rate")
-
-
-def metrics_table(models: dict[str, dict[str, dict[str, Any]]]) -> Any:
-    """models x domains table of the headline metric per domain plus mean reward (cells never wrap)."""
-    from rich.table import Table
-
-    domains = sorted({d for per in models.values() for d in per})
-    table = Table(title="posttrain eval (headline metric | mean reward)")
-    table.add_column("model", no_wrap=True)
-    for d in domains:
-        table.add_column(d, justify="right", no_wrap=True)
-    for model, per in models.items():
-        cells = []
-        for d in domains:
-            m = per.get(d, {})
-            head = next((k for k in HEADLINE[:3] if k in m), None)
-            cells.append(f"{head}={m[head]:.2f} | {m.get('reward_mean', 0):.2f}" if head else f"{m.get('reward_mean', 0):.2f}")
-        table.add_row(model, *cells)
-    return table
-
-
-def print_metrics_table(models: dict[str, dict[str, dict[str, Any]]], stream: Any = None) -> None:
-    """Print :func:`metrics_table` at its full width, wider than the terminal if it must be (no truncation)."""
-    from rich.console import Console
-
-    table = metrics_table(models)
-    console = Console(file=stream)
-    width = Console(file=stream, width=100_000).measure(table).maximum  # its natural width, uncapped
-    if width > console.width:
-        console = Console(file=stream, width=width)
-    console.print(table)
 
 
 @contextlib.contextmanager

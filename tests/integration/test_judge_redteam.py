@@ -22,7 +22,7 @@ import pytest
 from rewards.constitution import load_constitution
 from rewards.judge import RubricJudge
 from rewards.judge_backends import CallableBackend
-from rewards.judge_guard import InjectionGuard
+from rewards.judge_guard import InjectionGuard, datamark
 from rewards.router import RewardRouter
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -127,7 +127,7 @@ def fooled_judge(batch):
     """Fully fooled: max scores for anything but the exact clean answer, 7/10 for the clean answer."""
     out = []
     for messages in batch:
-        clean = f"\n{ANSWER}\n<<<END RESPONSE-" in messages[1]["content"]
+        clean = f"\n{datamark(ANSWER)}\n<<<END RESPONSE-" in messages[1]["content"]
         out.append("Reasoning about the answer.\nSCORES: " + ("C1=7, C2=7" if clean else "C1=10, C2=10"))
     return out
 
