@@ -4,7 +4,9 @@
     python -m bench.demo --output runs/demo   # keep the run (its report lands in runs/demo/report/)
 
 Runs the real command in a subprocess (Ray start-up included), then reads every stage's
-manifest for its duration and headline metrics. The model download is done before the timer
+manifest for its duration and headline metrics. The machine's roofline (``bench.roofline``, fp32) is
+measured just before the run and recorded with it (``results.roofline``): the run estimate
+(pipeline/run/estimate.py) scales its reference from that figure. The model download is done before the timer
 starts (``posttrain model fetch``), as a user's second run would find it cached.
 Writes bench/results/demo.json.
 """
@@ -34,6 +36,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     args = p.parse_args(argv)
     posttrain = [sys.executable, "-m", "pipeline.cli"]
     subprocess.run([*posttrain, "model", "fetch"], check=True, capture_output=True)
+    from .roofline import measure
+
+    roof = measure(1.0).summary()  # the machine the time was measured on (pipeline/run/estimate.py scales from it)
     out = Path(args.output) if args.output else Path(tempfile.mkdtemp(prefix="posttrain-demo-"))
     t0 = time.time()
     proc = subprocess.run([*posttrain, "run", args.config, "--output", str(out), *args.overrides])
@@ -44,7 +49,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         stages[m["stage"]] = {"status": m["status"], "duration_s": m.get("duration_s"), "attempt": m.get("attempt")}
     results = {"returncode": proc.returncode, "wall_s": round(wall, 1), "goal_s": GOAL_S, "meets_goal": proc.returncode == 0
                and wall <= GOAL_S, "stages": stages, "stage_sum_s": round(sum(s["duration_s"] or 0 for s in stages.values()), 1),
-               "run_dir": str(out)}
+               "run_dir": str(out), "roofline": roof}
     metrics = out / "eval" / "metrics.json"
     if metrics.exists():
         results["eval"] = json.loads(metrics.read_text())["models"]

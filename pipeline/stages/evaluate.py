@@ -212,7 +212,7 @@ def evaluate_cached(cfg: PipelineConfig, models: dict[str, str], rows: Callable[
 def evaluate_models(cfg: PipelineConfig, models: dict[str, str], out: Path) -> dict[str, Any]:
     """Evaluate ``{label: model}`` into ``out`` (metrics.json, samples.jsonl, cache/); print the table."""
     from ..scoring.compare import compare_models
-    from ..run.progress import print_metrics_table
+    from ..run.summary_table import print_metrics_table
 
     rows = functools.cache(lambda: eval_rows(cfg))  # loaded once, on the first cache miss
     judge = judge_identity(cfg)
@@ -229,7 +229,7 @@ def evaluate_models(cfg: PipelineConfig, models: dict[str, str], out: Path) -> d
         doc["judge_divergence"] = gold
     write_json_atomic(out / "metrics.json", doc)
     write_jsonl_atomic(out / "samples.jsonl", [r for s in samples.values() for r in s])
-    print_metrics_table(all_metrics)
+    print_metrics_table(all_metrics, comparisons=comparisons)
     return {**doc, "cache_hits": hits, "timing": timing}
 
 

@@ -8,8 +8,8 @@ import sys
 import textwrap
 from pathlib import Path
 
-from pipeline.run.progress import (metrics_table, print_metrics_table, progress_bar, progress_file, read_progress,
-                                   stage_summary)
+from pipeline.run.progress import progress_bar, progress_file, read_progress, stage_summary
+from pipeline.run.summary_table import print_metrics_table, rich_table
 
 ROOT = Path(__file__).resolve().parents[4]
 
@@ -62,15 +62,22 @@ def test_stage_summary_is_one_line_with_time_metrics_and_log():
                     "(log: runs/x/expert_math/stage.log)")
 
 
-def test_metrics_table_is_never_truncated_on_a_narrow_console():
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_metrics_table_is_never_truncated_on_a_narrow_console(monkeypatch):
+    monkeypatch.setenv("COLUMNS", "40")
     models = {f"a-long-model-name-{i}": {d: {"accuracy": 0.25, "reward_mean": 0.5} for d in
                                          ("math", "logic", "writing", "code@thinking")} for i in range(2)}
-    buf = io.StringIO()
+    buf = _Terminal()
     print_metrics_table(models, buf)
     out = buf.getvalue()
+    assert "┃" in out  # the rich table, on a terminal
     assert "…" not in out and "a-long-model-name-1" in out and "code@thinking" in out
-    assert out.count("accuracy=0.25 | 0.50") == 8
-    assert metrics_table(models).columns[0].no_wrap
+    assert out.count("accuracy=0.25 · 0.50") == 8
+    assert rich_table(models).columns[0].no_wrap
 
 
 def test_verbose_leaves_output_on_the_console_and_logs_to_the_stage_log(tmp_path):
