@@ -178,61 +178,69 @@ class CodeTests:
     def __call__(self, rows: list[dict[str, Any]]) -> list[RewardResult]:
         out = [RewardResult(None) for _ in rows]
         todo = [i for i, row in enumerate(rows) if row.get("tests")]
-        failed = self._record([rows[i] for i in todo])
+        plans = self._record([rows[i] for i in todo])
         jobs: list[tuple[int, _Job]] = []
         for i in todo:
-            job = failed.get(CaseCache.key(rows[i])) or self._job(rows[i])
+            plan = plans[CaseCache.key(rows[i])]
+            job = plan if isinstance(plan, RewardResult) else self._job(rows[i], plan)
             if isinstance(job, RewardResult):
                 out[i] = job
             else:
                 jobs.append((i, job))
-        for (i, job), res in zip(jobs, self.sandbox.run_many([job.program for _, job in jobs])):
+        for (i, job), res in zip(jobs, self.sandbox.run_many([job.program for _, job in jobs]) if jobs else []):
             out[i] = self._io_result(res, job) if job.cases is not None else self._legacy_result(res, job)
         return out
 
     # -- the trusted recording of each row's cases (cached) ----------------------------------------------
-    def _record(self, rows: list[dict[str, Any]]) -> dict[str, RewardResult]:
-        """Fill the case cache for rows that fit the io shape; the rows whose recording the sandbox failed."""
+    def _record(self, rows: list[dict[str, Any]]) -> dict[str, Any]:
+        """Per row key: ``("cases", cases)`` or ``("legacy", why)`` (recorded now or cached), or the
+        error result of a row whose recording run the sandbox failed."""
+        plans: dict[str, Any] = {}
         pending: dict[str, dict[str, Any]] = {}
         for row in rows:
             key = CaseCache.key(row)
-            if key in pending or self.case_cache.get(key) is not None:
+            if key in plans or key in pending:
                 continue
-            why = "no reference solution (answer)" if not isinstance(row.get("answer"), str) or not row["answer"].strip() \
-                else shape_problem(str(row["tests"]), row.get("entry_point"))
-            if why:
-                self.case_cache.put(key, ("legacy", why))
-            else:
-                pending[key] = row
+            plans[key] = self.case_cache.get(key)
+            if plans[key] is None:
+                why = "no reference solution (answer)" if not isinstance(row.get("answer"), str) \
+                    or not row["answer"].strip() else shape_problem(str(row["tests"]), row.get("entry_point"))
+                plans[key] = ("legacy", why) if why else None
+                if why:
+                    self.case_cache.put(key, plans[key])
+                else:
+                    pending[key] = row
         keys = list(pending)
         chunks = [keys[i:i + RECORD_BATCH] for i in range(0, len(keys), RECORD_BATCH)]
-        retry, failed = self._record_chunks(chunks, pending)
-        return {**failed, **self._record_chunks([[k] for k in retry], pending)[1]}
+        retry = self._record_chunks(chunks, pending, plans)
+        self._record_chunks([[k] for k in retry], pending, plans)
+        return plans
 
-    def _record_chunks(self, chunks: list[list[str]], rows: dict[str, dict[str, Any]]
-                       ) -> tuple[list[str], dict[str, RewardResult]]:
-        """Record each chunk in one run: (the keys of failed chunks of several rows, to redo one by one;
-        the single rows whose run the sandbox failed, not cached so that a later call tries again)."""
+    def _record_chunks(self, chunks: list[list[str]], rows: dict[str, dict[str, Any]], plans: dict[str, Any]) -> list[str]:
+        """Record each chunk in one run into ``plans`` and the cache; the keys of failed chunks of several
+        rows, to redo one by one. A single row whose run the sandbox failed gets an error result and is
+        not cached, so that a later call tries again."""
+        if not chunks:
+            return []
         programs = [record_program([rows[k] for k in chunk], self.timeout_s) for chunk in chunks]
         retry: list[str] = []
-        failed: dict[str, RewardResult] = {}
         for chunk, (_, nonce), res in zip(chunks, programs, self.sandbox.run_many([p for p, _ in programs])):
             parsed = parse_recording(res, nonce, len(chunk))
-            if parsed is not None:
-                for key, value in zip(chunk, parsed):
-                    self.case_cache.put(key, value)
-            elif len(chunk) > 1:
+            if parsed is None and len(chunk) > 1:
                 retry += chunk
-            elif res.sandbox_failed:
-                failed[chunk[0]] = RewardResult(0.0, "error", info={**_run_info(res, res.stdout_tail), "harness": "io",
-                                                                    "reason": f"{res.info.get('failure')}_failure"})
-            else:
-                self.case_cache.put(chunk[0], run_failure(res))
-        return retry, failed
+                continue
+            if parsed is None and res.sandbox_failed:
+                plans[chunk[0]] = RewardResult(0.0, "error", info={**_run_info(res, res.stdout_tail), "harness": "io",
+                                                                   "reason": f"{res.info.get('failure')}_failure"})
+                continue
+            for key, value in zip(chunk, parsed or [run_failure(res)]):
+                plans[key] = value
+                self.case_cache.put(key, value)
+        return retry
 
     # -- the completion's run --------------------------------------------------------------------------
-    def _job(self, row: dict[str, Any]) -> _Job | RewardResult:
-        """The sandbox job for a row (or its final result when nothing needs to run)."""
+    def _job(self, row: dict[str, Any], plan: tuple[str, Any]) -> _Job | RewardResult:
+        """The sandbox job for a row with its plan (or its final result when nothing needs to run)."""
         nonce = secrets.token_hex(16)
         try:
             units = split_tests(str(row["tests"]), row.get("entry_point"), self.partial_credit)
@@ -241,7 +249,7 @@ class CodeTests:
         program = extract_program(answer_part(row.get("completion")), row.get("entry_point"))
         if not program:
             return RewardResult(0.0, "unparseable", info={"reason": "no_program"})
-        kind, payload = self.case_cache.get(CaseCache.key(row))
+        kind, payload = plan
         if kind == "cases":
             job = {"entry_point": row["entry_point"], "cases": [[args, kwargs] for args, kwargs, _ in payload]}
             files = {"solution.py": program, "cases.json": json.dumps(job)}

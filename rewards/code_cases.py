@@ -28,6 +28,7 @@ import ast
 import hashlib
 import json
 import secrets
+import threading
 from collections import OrderedDict
 from pathlib import Path
 from typing import Any
@@ -173,6 +174,14 @@ class CaseCache:
 
     def __init__(self, size: int = CACHE_SIZE):
         self.size, self._items = size, OrderedDict()  # type: ignore[var-annotated]
+        self._lock = threading.Lock()
+
+    def __getstate__(self) -> dict[str, Any]:  # picklable (Ray): the lock is rebuilt
+        return {"size": self.size, "_items": self._items}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
 
     @staticmethod
     def key(row: dict[str, Any]) -> str:
@@ -180,16 +189,18 @@ class CaseCache:
         return hashlib.sha256(json.dumps(parts).encode("utf-8", "surrogatepass")).hexdigest()
 
     def get(self, key: str) -> Any:
-        if key in self._items:
-            self._items.move_to_end(key)
-            return self._items[key]
-        return None
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+            return None
 
     def put(self, key: str, value: Any) -> None:
-        self._items[key] = value
-        self._items.move_to_end(key)
-        while len(self._items) > self.size:
-            self._items.popitem(last=False)
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
 
 
 def record_program(rows: list[dict[str, Any]], timeout_s: float | None) -> tuple[Program, str]:

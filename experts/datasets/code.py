@@ -5,7 +5,9 @@
   signal the tiny model can move), the rest are HumanEval problems (never trained on).
 
 Rows: ``prompt`` (the task; the expert's template asks for a ```python block), ``tests``
-(asserts), ``entry_point``, ``answer`` (the trusted reference solution). Departure from the
+(asserts), ``entry_point``, ``answer`` (the trusted reference solution). The ``code_tests``
+reward turns the asserts into input/expected cases with ``answer`` (rewards/code_cases.py),
+so the model's program runs on inputs only (every generated task fits that shape). Departure from the
 paper: V3.2 trains on competitive programming and real repositories; these tasks are sized
 for a 135M model.
 

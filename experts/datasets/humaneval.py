@@ -3,10 +3,18 @@ PyPI package ships, so it works without the HF hub.
 
 Each problem becomes a row: ``prompt`` = an instruction plus the function signature and
 docstring in a ```python block; ``tests`` = HumanEval's ``test`` code (it defines
-``check(candidate)``; the ``code_tests`` reward calls ``check(<entry_point>)``);
-``entry_point``; ``answer`` = the canonical solution as a complete program (prompt +
-body), a trusted reference. HumanEval is never used for training here: it is the held-out
-eval of the code experts.
+``check(candidate)``); ``entry_point``; ``answer`` = the canonical solution as a complete
+program (prompt + body), a trusted reference. HumanEval is never used for training here: it
+is the held-out eval of the code experts.
+
+How ``code_tests`` scores these rows (rewards/code.py): for 161 of the 164 problems ``check``
+only compares calls of ``candidate`` with ``==`` (or ``abs(...) < 1e-6``), so the reward runs
+the canonical solution under ``check`` once to record each call's inputs and outputs, and the
+model's program only ever sees the inputs (the io harness). HumanEval 32 (``find_zero``: any
+root passes, checked through ``poly``), 33 and 37 (``tuple(candidate(x)) == ...``: a tuple or a
+list passes) check a property rather than one output, so they keep the assert harness
+(``info["harness"] == "legacy"``). tests/unit/rewards/test_code_io.py checks that all 164
+canonical solutions pass and two broken variants of each fail (slow marker).
 
     from experts.datasets.humaneval import problems; len(problems())  # 164
 """

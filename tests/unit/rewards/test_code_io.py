@@ -78,6 +78,15 @@ def test_which_tests_fit_the_input_expected_shape(tests, fits):
     assert (shape_problem(tests, "f") is None) is fits, shape_problem(tests, "f")
 
 
+def test_every_generated_task_and_161_humaneval_problems_fit_the_shape():
+    from experts.datasets.code_tasks import all_tasks
+    from experts.datasets.humaneval import problems
+
+    assert all(shape_problem(t.tests, t.name) is None for t in all_tasks())
+    misfits = {int(p["task_id"].split("/")[1]) for p in problems() if shape_problem(p["test"], p["entry_point"])}
+    assert misfits == {32, 33, 37}
+
+
 @pytest.fixture(scope="module")
 def sandbox():
     return build_sandbox("local", timeout_s=10, memory_mb=512, workers=2)
@@ -156,3 +165,32 @@ def test_all_164_humaneval_canonical_solutions_pass_and_broken_variants_fail(san
     rows = _humaneval_rows()
     assert len(rows) == 164
     _check_humaneval(sandbox, rows)
+
+
+class _FailingSandbox:
+    """Stands in for a sandbox whose infrastructure fails (only the status mapping is under test)."""
+
+    workers = 1
+
+    def __init__(self):
+        self.calls = 0
+
+    def run_many(self, programs):
+        from rewards.sandbox import SandboxResult
+
+        self.calls += 1
+        return [SandboxResult("error", None, "", "", 0.0, info={"failure": "sandbox", "detail": "bwrap: no"})
+                for _ in programs]
+
+
+def test_a_failed_recording_run_is_a_sandbox_failure_and_is_retried_next_call():
+    import pickle
+
+    sandbox = _FailingSandbox()
+    reward = CodeTests(sandbox=sandbox)
+    row = {"tests": "assert f(1) == 2", "entry_point": "f", "answer": "def f(x):\n    return x + 1\n", "completion": "x"}
+    for _ in range(2):
+        r = reward([row])[0]
+        assert (r.score, r.status, r.info["reason"], r.info["harness"]) == (0.0, "error", "sandbox_failure", "io")
+    assert sandbox.calls == 2 and not reward.case_cache._items  # nothing cached
+    assert pickle.loads(pickle.dumps(CodeTests(sandbox=build_sandbox("local")))).case_cache.get("x") is None
