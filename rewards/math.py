@@ -20,7 +20,12 @@ A gold given as a JSON list is read as a set. How answers are read is in
   part is tried too, so a correct multi-answer split by prose ("... for part (a) and ...")
   scores 1; an extra or a missing value scores 0, and so does a hedge over several values
   for a one-value gold. ``info["boxes"]`` counts the boxes when there are several.
-* **Text golds** (a name, a number in words) are compared as normalised text, never as a
+* **Number words** ("forty two", "one hundred and five", "minus three", "two thirds"; English,
+  and cardinals in Spanish, French and German: rewards/math_number_words.py) are read as
+  numbers on both sides: ``\\boxed{42}`` against the gold "forty two" scores 1, ``\\boxed{41}``
+  0, and "forty two" against the gold ``42`` scores 1 (``info["compared"]`` is
+  ``number words`` when the gold is in words).
+* **Text golds** (a name) are compared as normalised text, never as a
   product of letter symbols, so an anagram of "Alice" scores 0 (``info["compared"]`` is
   ``text``). A gold that is neither mathematics nor text (``\\frac{``, ``$$``) is status
   ``error`` with score None and a reason naming the row id; a well-formed gold that sympy
@@ -37,7 +42,7 @@ applies the same timer and is killed if it stops answering.
 
 Agreement with upstream tables (tests/unit/rewards/test_rewards_math_tables.py): Math-Verify's own
 test cases 0.937 (bare predictions given as "Final answer: ..."), TRL's accuracy-reward cases
-0.81 (its misses: golds in words, which TRL skips and we compare as text).
+0.81 (its misses: golds in words, which TRL skips and we read as numbers).
 
 Departures from the paper: none in spirit (rule-based accuracy reward); rows without an
 ``answer`` get None.
@@ -52,12 +57,14 @@ import sys
 import threading
 import time
 from contextlib import contextmanager
+from fractions import Fraction
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any, Iterator
 
 from . import math_answers as answers
 from .base import RewardResult, completion_text, register_reward
+from .math_number_words import number_latex
 from .text import split_thinking
 
 logging.getLogger("math_verify").setLevel(logging.ERROR)  # it warns that we time out ourselves
@@ -104,6 +111,9 @@ def _check(gold: str, pred: list[str], boxes: list[str] | None) -> tuple[str, bo
     from math_verify import parse, verify
 
     try:
+        g_words = answers.spelled_number(answers.gold_items(gold))
+        if g_words is not None:
+            return _check_number_words(g_words, pred)
         g = parse(answers.gold_latex(gold), parsing_timeout=None)
         g_math = [x for x in g if not isinstance(x, str)]
         if answers.is_text_gold(gold, g_math):
@@ -117,13 +127,29 @@ def _check(gold: str, pred: list[str], boxes: list[str] | None) -> tuple[str, bo
         mode = "math" if g_math else "string"  # math-verify's own string fallback: only an exact match
         first = ""
         for n, items in enumerate([pred, boxes] if boxes and _is_multi(g_math) else [pred]):
-            p = parse(answers.latex_of(items), parsing_timeout=None)
+            p_words = answers.spelled_number(items)
+            p = parse(answers.latex_of([number_latex(p_words)] if p_words is not None else items), parsing_timeout=None)
             first = first or (str(p[0])[:200] if p else "")
             if p and verify(g, p, timeout_seconds=None):
                 return "ok", True, str(p[0])[:200], mode + (", all boxes" if n else "")
         return ("ok" if first else "unparseable"), False, first, mode
     except Exception as e:  # noqa: BLE001 - odd model output never crashes scoring
         return "error", False, f"{type(e).__name__}: {e}"[:200], "math"
+
+
+def _check_number_words(gold: Fraction, pred: list[str]) -> tuple[str, bool, str, str]:
+    """A gold spelled in words ("forty two"): the prediction in words is compared as a number,
+    one in digits or LaTeX through math-verify against the gold's value."""
+    from math_verify import parse, verify
+
+    p_words = answers.spelled_number(pred)
+    if p_words is not None:
+        return "ok", p_words == gold, number_latex(p_words), "number words"
+    p = parse(answers.latex_of(pred), parsing_timeout=None)
+    if not p:
+        return "unparseable", False, "", "number words"
+    ok = verify(parse(f"${number_latex(gold)}$", parsing_timeout=None), p, timeout_seconds=None)
+    return "ok", bool(ok), str(p[0])[:200], "number words"
 
 
 def _check_bounded(gold: str, pred: list[str], boxes: list[str] | None, timeout_s: float) -> tuple[str, bool, str, str]:

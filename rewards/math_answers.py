@@ -24,14 +24,21 @@ the prose-head trim) and ``unwrap_math``.
   into symbols ("Alice" -> ``E*a*c*i*l``, "seven", ``\\text{Evelyn}`` -> ``evelyn``) is
   compared as normalised text: NFKC, case-folded, LaTeX text wrappers and punctuation
   removed, leading articles dropped, and items split on ``,`` ``;`` ``and`` ``or`` compared
-  as a set. An anagram of a name therefore scores 0, and "seven" does not match ``7``.
+  as a set. An anagram of a name therefore scores 0.
+* **Number words.** A gold or a prediction that spells out one number ("forty two", "one
+  hundred and five", "minus three", "two thirds", "cuarenta y dos"; :func:`spelled_number`)
+  is read as that number before anything else, so ``\\boxed{42}`` matches the gold "forty two"
+  and "forty two" matches the gold ``42``; a gold in words that is not a number ("Alice",
+  "One Direction") stays a text gold.
 """
 from __future__ import annotations
 
 import re
 import unicodedata
+from fractions import Fraction
 from typing import Any
 
+from .math_number_words import words_to_number
 from .text import final_answer_line
 
 _BOX = "\\boxed{"
@@ -234,3 +241,11 @@ def well_formed(gold: str) -> bool:
 def gold_items(gold: str) -> list[str]:
     """A text gold's items: its boxed run or final-answer line when it has one, else all of it."""
     return predicted_items(gold) or [gold]
+
+
+def spelled_number(items: list[str]) -> Fraction | None:
+    """The number a one-item answer spells out in words ("forty two", ``\\text{minus three}``),
+    else None (rewards/math_number_words.py says which words and languages)."""
+    if len(items) != 1:
+        return None
+    return words_to_number(unwrap_math(_TEXT_CMD.sub(r"\1", items[0])))

@@ -16,6 +16,7 @@ from ..errors import ConfigError
 from ..vocab import MODES, STAGE_KINDS, Mode, ModeChoice, StageKind
 from .section import RENAMED, Section  # noqa: F401 (re-exported)
 from .training import TrainingConfig
+from .plan import PlanConfig
 
 
 class RolloutConfig(Section):
@@ -415,6 +416,8 @@ class Resources(Section):
     """GPUs reserved for the stage's Ray task."""
     memory_gb: float | None = Field(None, gt=0)
     """Memory reserved (GB); None = no reservation."""
+    gpu_memory_gb: float = Field(80.0, gt=0)
+    """Memory of each GPU the stage runs on (GiB, as nvidia-smi shows it); the memory plan (posttrain plan) must fit in it."""
 
 
 class EvalConfig(Section):
@@ -496,6 +499,8 @@ class PipelineConfig(Section):
     """Loggers."""
     training: TrainingConfig = Field(default_factory=TrainingConfig)
     """Precision, attention kernel and gradient checkpointing of every training stage."""
+    plan: PlanConfig = Field(default_factory=PlanConfig)
+    """Memory plan inputs: where the model's config.json comes from, per-GPU overhead (pipeline/plan/)."""
     trust_remote_code: bool = False
     """Let models with their own modelling code on the hub load (passed to every from_pretrained and vLLM)."""
 

@@ -176,11 +176,6 @@ TEXT_GOLDS = [  # not mathematics: compared as normalised text, never as a produ
     ("Alice", r"\boxed{ecilA}", 0.0, "text"),  # an anagram scored 1.0 before
     ("Alice", r"\boxed{\text{alice}}", 1.0, "text"),
     ("Alice", "The answer is Alice.", 1.0, "text"),
-    ("seven", r"\boxed{neves}", 0.0, "text"),
-    ("seven", "The answer is Seven.", 1.0, "text"),
-    ("seven", r"\boxed{7}", 0.0, "text"),  # a number in words is text, not 7
-    ("forty two", r"\boxed{owt ytrof}", 0.0, "text"),
-    ("forty-two", r"\boxed{Forty two}", 1.0, "text"),
     ("Monday", r"\boxed{Dynamo}", 0.0, "text"),
     (r"\text{Evelyn}", r"Therefore, $\boxed{\text{Evelyn}}$ is our answer.", 1.0, "text"),
     (r"\text{Evelyn}", r"\boxed{Evelyn}", 1.0, "text"),
@@ -190,6 +185,40 @@ TEXT_GOLDS = [  # not mathematics: compared as normalised text, never as a produ
     ("the Eiffel Tower", r"\boxed{Eiffel tower}", 1.0, "text"),
     ("Alice and Bob", r"\boxed{Bob} and \boxed{Alice}", 1.0, "text"),
     (["Alice", "Bob"], r"\boxed{Alice, Bob, Carol}", 0.0, "text"),
+]
+NUMBER_WORDS = [  # a number spelled in words is that number on both sides (issue 30); anagrams stay 0
+    ("forty two", r"\boxed{42}", 1.0, "number words"),
+    ("forty three", r"\boxed{43}", 1.0, "number words"),
+    ("forty two", r"\boxed{41}", 0.0, "number words"),
+    ("forty two", r"\boxed{owt ytrof}", 0.0, "number words"),  # the anagram
+    ("forty-two", r"\boxed{Forty two}", 1.0, "number words"),
+    ("forty two", "The answer is forty-two.", 1.0, "number words"),
+    ("forty two", "The answer is forty-three.", 0.0, "number words"),
+    ("Answer is forty three.", r"Some other content. \boxed{43}.", 1.0, "number words"),  # TRL's unparsable gold
+    ("seven", r"\boxed{7}", 1.0, "number words"),
+    ("seven", r"\boxed{neves}", 0.0, "number words"),
+    ("seven", "The answer is Seven.", 1.0, "number words"),
+    ("one hundred and five", r"\boxed{105}", 1.0, "number words"),
+    ("one hundred and five", r"\boxed{150}", 0.0, "number words"),
+    ("minus three", r"\boxed{-3}", 1.0, "number words"),
+    ("minus three", r"\boxed{3}", 0.0, "number words"),
+    ("twenty-one", r"\boxed{21}", 1.0, "number words"),
+    ("zero", r"\boxed{0}", 1.0, "number words"),
+    ("a thousand", r"\boxed{1000}", 1.0, "number words"),
+    ("two thirds", r"\boxed{\frac{2}{3}}", 1.0, "number words"),
+    ("three quarters", r"\boxed{0.75}", 1.0, "number words"),
+    ("two and a half", r"\boxed{\frac{5}{2}}", 1.0, "number words"),
+    ("three point one four", r"\boxed{3.14}", 1.0, "number words"),
+    ("forty-second", r"\boxed{42}", 1.0, "number words"),
+    (r"\text{twelve}", r"\boxed{12}", 1.0, "number words"),
+    ("cuarenta y dos", r"\boxed{42}", 1.0, "number words"),  # Spanish
+    ("quatre-vingt-dix-neuf", r"\boxed{99}", 1.0, "number words"),  # French
+    ("zweiundvierzig", r"\boxed{42}", 1.0, "number words"),  # German
+    ("42", r"\boxed{forty two}", 1.0, "math"),  # words in the prediction, digits in the gold
+    ("42", "The answer is forty-one.", 0.0, "math"),
+    ("-3", r"\boxed{\text{minus three}}", 1.0, "math"),
+    ("One Direction", r"\boxed{one direction}", 1.0, "text"),  # not a number: still a text gold
+    ("One Direction", r"\boxed{1}", 0.0, "text"),
 ]
 STILL_MATH = [  # golds with words or letters that are mathematics keep the algebraic comparison
     ("125 miles", r"\boxed{125}", 1.0, "math"),
@@ -220,7 +249,7 @@ ROLELESS = [  # completions as chat messages: a message without a role is the mo
     ("5", [{"content": "We add."}, {"content": r"So \boxed{5}."}], 1.0, "math"),
     ("5", [{"role": "tool", "content": r"\boxed{5}"}, {"content": r"\boxed{4}"}], 0.0, "math"),  # tool output is not the answer
 ]
-DEFECTS = ESCAPED_DOLLAR + GOLD_SPANS + PAREN_THEN_PROSE + TEXT_GOLDS + STILL_MATH + MULTI_BOX + ROLELESS
+DEFECTS = ESCAPED_DOLLAR + GOLD_SPANS + PAREN_THEN_PROSE + TEXT_GOLDS + NUMBER_WORDS + STILL_MATH + MULTI_BOX + ROLELESS
 
 
 @pytest.mark.parametrize("gold,completion,score,compared", DEFECTS)

@@ -8,7 +8,7 @@ prediction without one is given as "Final answer: <pred>" (the *anchored* rate, 
 equivalence); the *raw* rate scores every prediction as written, where a bare expression is
 ``unparseable`` by design. Measured (2026-12-03, math-verify 0.9.0): anchored 251/268 = 0.937,
 raw 135/268 = 0.504; TRL 13/16 = 0.8125, the 3 misses being golds in words ("forty two"),
-which TRL skips (None) and we compare as text.
+which TRL skips (None) and we read as numbers (rewards/math_number_words.py, issue 30).
 """
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from rewards.text import split_thinking
 
 DATA = next(p for p in Path(__file__).resolve().parents if p.name == "tests") / "data"  # at any depth under tests/
 MV_ANCHORED_FLOOR, MV_RAW_FLOOR, TRL_FLOOR = 0.93, 0.50, 0.81
-# TRL skips a gold it cannot parse (None); we compare a gold in words as text (issue 13).
+# TRL skips a gold it cannot parse (None); we read a gold in words as a number (issue 30).
 TRL_TEXT_GOLDS = {
     "tests/test_rewards.py::TestAccuracyReward::test_accuracy_reward_unparsable_gold[0]",
     "tests/test_rewards.py::TestAccuracyReward::test_accuracy_reward_unparsable_gold[1]",
@@ -81,4 +81,5 @@ def test_trl_accuracy_table_agreement():
     rate = 1 - len(misses) / len(cases)
     assert rate >= TRL_FLOOR, f"TRL agreement {rate:.3f}; disagreements: {sorted(misses)}"
     assert misses <= TRL_TEXT_GOLDS, sorted(misses - TRL_TEXT_GOLDS)
-    assert all(results[s].info["compared"] == "text" for s in TRL_TEXT_GOLDS)
+    assert all(results[s].info["compared"] == "number words" for s in TRL_TEXT_GOLDS)
+    assert [results[s].score for s in sorted(TRL_TEXT_GOLDS)] == [1.0, 1.0, 1.0]  # 42 = "forty two", 43 = "forty three"

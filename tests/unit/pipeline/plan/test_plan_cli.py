@@ -1,0 +1,39 @@
+"""``posttrain plan`` / ``validate`` on the shipped cluster config: every stage printed and fitting; a plan that
+cannot fit exits 2 with one line naming the field to change."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from pipeline.cli import main
+
+ROOT = Path(__file__).resolve().parents[4]
+CLUSTER = str(ROOT / "configs" / "cluster_8gpu.yaml")
+
+
+def test_cluster_config_passes_its_own_plan(capsys):
+    assert main(["plan", CLUSTER]) == 0
+    out = capsys.readouterr().out
+    for stage in ("expert:math", "expert:code", "expert:logic", "expert:writing", "expert:agentic_code",
+                  "expert:agentic_search", "distill", "sft", "mixed", "eval"):
+        assert f"\n{stage}: " in out, stage
+    assert "DOES NOT FIT" not in out and "shipped table (qwen/qwen2.5-1.5b)" in out
+
+
+def test_plan_that_cannot_fit_exits_2_with_one_line(capsys):
+    assert main(["plan", CLUSTER, "mixed.gradient_accumulation_steps=1"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1
+    assert err.startswith("error: mixed.gradient_accumulation_steps: stage mixed needs") and "set it to" in err
+
+
+def test_validate_runs_the_same_check(capsys):
+    assert main(["validate", CLUSTER]) == 0
+    assert "memory plan fits" in capsys.readouterr().out
+    assert main(["validate", CLUSTER, "resources.mixed.gpu_memory_gb=24"]) == 2
+    assert "resources.mixed.gpu_memory_gb is 24" in capsys.readouterr().err
+
+
+def test_full_finetuning_too_large_points_at_fsdp_or_lora(capsys):
+    assert main(["plan", CLUSTER, "model=meta-llama/Llama-3.1-70B-Instruct", "experts={}", "stages=[mixed]"]) == 2
+    err = capsys.readouterr().err
+    assert "training.fsdp.enabled" in err and "mixed.lora" in err
