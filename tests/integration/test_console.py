@@ -48,6 +48,7 @@ def test_console_shows_estimate_progress_and_summaries_engine_logs_go_to_stage_l
         "rollout": {"backend": "vllm", "max_tokens": 8, "max_model_len": 512},
         "data": {"math": {"eval_size": 2}, "logic": {"eval_size": 2}},
         "sft": {"epochs": 1, "batch_size": 4, "heldout_rows": 2, "learning_rate": 1e-3},
+        "distill": {"modes": ["non_thinking"], "prompts_per_domain": 5, "samples_per_prompt": 1},  # the estimate's SFT size
         "eval": {"samples": 1, "pass_k": [1]},
         "resources": {"eval": {"num_cpus": 1}, "sft": {"num_cpus": 1}}}))
     out = tmp_path / "run"
