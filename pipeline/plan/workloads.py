@@ -96,8 +96,10 @@ def rl_shape(cfg: PipelineConfig, b: RLBatch, accumulation: int) -> TrainShape:
                       **_precision(cfg))
 
 
-def _rl_estimate(cfg: PipelineConfig, arch: Arch, b: RLBatch, accumulation: int, limit: float) -> Estimate:
+def _rl_estimate(cfg: PipelineConfig, arch: Arch, b: RLBatch, accumulation: int, limit: float,
+                 sleep: bool = False) -> Estimate:
     engine, sleeps = _engine(cfg, limit, b.judge)
+    sleeps = sleeps or sleep
     judge = JUDGE_SHARE * limit if b.judge else 0.0
     return train_worker(arch, rl_shape(cfg, b, accumulation), engine, sleeps, judge, cfg.plan.overhead_gb * GIB)
 
@@ -145,7 +147,8 @@ def _rl_fix(cfg: PipelineConfig, arch: Arch, b: RLBatch, stage: str, est: Estima
         if b.completions % acc == 0 and _rl_estimate(cfg, arch, b, acc, limit).peak <= limit:
             return ConfigError(f"{b.path}.gradient_accumulation_steps",
                                f"{need}; set it to {acc} (micro-batch {b.completions // acc} completions)")
-    if awake_engine:
+    if awake_engine and hasattr(cfg.rollout, "sleep_mode") and \
+            _rl_estimate(cfg, arch, b, b.accumulation, limit, sleep=True).peak <= limit:
         return ConfigError("rollout.sleep_mode", f"{need} with the engine awake while training; set it to on "
                                                  "(and serve the judge) or lower rollout.gpu_memory_utilization")
     one = _rl_estimate(cfg, arch, b, b.completions, limit).peak

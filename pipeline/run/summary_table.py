@@ -42,23 +42,24 @@ def mark(comparisons: Comparisons | None, model: str, domain: str, metric: str) 
     return UP if c["diff"] > 0 else DOWN
 
 
-def cell(model: str, domain: str, m: dict[str, Any], comparisons: Comparisons | None) -> str:
+def cell(model: str, domain: str, m: dict[str, Any], comparisons: Comparisons | None, pad: str = "") -> str:
+    """``metric=value · reward``, each number followed by its mark (or ``pad``, to keep columns aligned)."""
     head = headline(m)
     if head is None:
         return "–"
-    value = f"{m[head]:.2f}{mark(comparisons, model, domain, head)}"
+    value = f"{m[head]:.2f}{mark(comparisons, model, domain, head) or pad}"
     if head == "reward_mean":
         return value
     reward = m.get("reward_mean")
-    shown = "–" if reward is None else f"{reward:.2f}{mark(comparisons, model, domain, 'reward_mean')}"
+    shown = "–" if reward is None else f"{reward:.2f}{mark(comparisons, model, domain, 'reward_mean') or pad}"
     return f"{head}={value} · {shown}"
 
 
-def rows(models: Models, comparisons: Comparisons | None = None) -> tuple[list[str], list[list[str]]]:
-    """(header, rows) of the table as text."""
+def rows(models: Models, comparisons: Comparisons | None = None, pad: str = "") -> tuple[list[str], list[list[str]]]:
+    """(header, rows) of the table as text; ``pad`` stands where a number has no mark."""
     domains = sorted({d for per in models.values() for d in per}, key=lambda k: ("@" in k, k))
-    body = [[model, *(cell(model, d, models[model][d], comparisons) if d in models[model] else "–" for d in domains)]
-            for model in model_order(list(models))]
+    body = [[model, *(cell(model, d, models[model][d], comparisons, pad) if d in models[model] else "–"
+                      for d in domains)] for model in model_order(list(models))]
     return ["model", *domains], body
 
 
@@ -87,7 +88,7 @@ def rich_table(models: Models, comparisons: Comparisons | None = None) -> Any:
     """The table for a terminal (cells never wrap)."""
     from rich.table import Table
 
-    header, body = rows(models, comparisons)
+    header, body = rows(models, comparisons, pad=" ")  # a blank where a mark would be: the digits stay aligned
     table = Table(title=TITLE, caption=legend(models, comparisons) or None)
     table.add_column(header[0], no_wrap=True)
     for d in header[1:]:

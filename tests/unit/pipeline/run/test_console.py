@@ -76,7 +76,7 @@ def test_metrics_table_is_never_truncated_on_a_narrow_console(monkeypatch):
     out = buf.getvalue()
     assert "┃" in out  # the rich table, on a terminal
     assert "…" not in out and "a-long-model-name-1" in out and "code@thinking" in out
-    assert out.count("accuracy=0.25 · 0.50") == 8
+    assert out.count("accuracy=0.25  · 0.50") == 8  # a blank where a significance mark would be
     assert rich_table(models).columns[0].no_wrap
 
 

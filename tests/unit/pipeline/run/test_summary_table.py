@@ -67,3 +67,9 @@ def test_legend_says_when_nothing_was_tested():
     assert st.legend({"base": {}}, COMPARISONS) == ""  # base alone: nothing to compare
     assert "not tested" in st.legend(MODELS, None)
     assert st.is_terminal(io.StringIO()) is False and st.is_terminal(_Terminal()) is True
+
+
+def test_terminal_cells_keep_a_slot_for_the_mark_so_digits_align():
+    header, body = st.rows(MODELS, COMPARISONS, pad=" ")
+    assert body[0][1] == "pass@1=0.10  · 0.11 " and body[1][1] == "pass@1=0.04  · 0.44↑"
+    assert len(body[0][1]) == len(body[1][1])
