@@ -85,6 +85,7 @@ def sft_args(spec: dict[str, Any]) -> Any:
     import torch
     from trl import SFTConfig
 
+    from ..train.fsdp import fsdp_args
     from ..train.knobs import model_init_kwargs, precision_args
 
     s, cuda = spec["sft"], torch.cuda.is_available()
@@ -99,7 +100,7 @@ def sft_args(spec: dict[str, Any]) -> Any:
         seed=spec["seed"], data_seed=spec["seed"], report_to=spec["report_to"],
         use_cpu=not cuda, model_init_kwargs=model_init_kwargs(spec["training"], spec["trust_remote_code"], cuda),
         dataloader_num_workers=0, disable_tqdm=True, ddp_find_unused_parameters=False,
-        **precision_args(spec["training"], cuda),
+        **precision_args(spec["training"], cuda), **fsdp_args(spec["training"], cuda),
     )
 
 
@@ -182,8 +183,10 @@ def train_sft(spec: dict[str, Any], callbacks: Sequence[Any] = ()) -> dict[str, 
     trainer.train(resume_from_checkpoint=resume)
     after = heldout_loss(trainer)
     saved: dict[str, Any] = {}
-    if trainer.is_world_process_zero():
+    main = trainer.is_world_process_zero()
+    if main or getattr(trainer, "is_fsdp_enabled", False):  # FSDP: every rank gathers its shards, rank 0 writes
         saved = save_model(trainer, out, merge=bool((spec["sft"]["lora"] or {}).get("merge", True)))
+        saved = saved if main else {}
     trainer.accelerator.wait_for_everyone()
     st = trainer.state
     metrics = {**loss_metrics(st.log_history, before, after), "global_step": st.global_step, "epochs": round(st.epoch or 0.0, 3),
