@@ -191,6 +191,9 @@ class GRPOSettings(Section):
     keep_sampling_mask: bool = True
     """V3.2 keep-sampling-mask: with rollout.top_p < 1 or top_k > 0 the trainer's log-probs are taken over the same
     truncated token set, renormalised (re-derived from the trainer's logits, see v32_loss.py); no effect otherwise."""
+    sampling_mask_chunk_tokens: int = Field(256, gt=0)
+    """Tokens per block when the keep-sampling mask is computed (fp32 logits, sort, mask, log-softmax; forward and
+    backward): peak extra memory ~ 10 x chunk x vocabulary x 4 bytes instead of that per token of the micro-batch."""
     scale_rewards: Literal["none", "group", "batch"] = "none"
     """'none' = mean-only advantage (V3.2); 'group' divides by the group std."""
     epsilon: float = Field(0.2, gt=0)

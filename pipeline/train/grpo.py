@@ -138,7 +138,8 @@ def v32_options(cfg: PipelineConfig) -> Any:
     from .v32_loss import V32Loss
 
     c = cfg.grpo.rollout_correction
-    return V32Loss(correction=c.mode, cap=c.cap, sampling_mask=cfg.grpo.keep_sampling_mask)
+    return V32Loss(correction=c.mode, cap=c.cap, sampling_mask=cfg.grpo.keep_sampling_mask,
+                   mask_chunk_tokens=cfg.grpo.sampling_mask_chunk_tokens)
 
 
 def build_trainer(cfg: PipelineConfig, job: RLJob, router: Any, engine: Any) -> Any:

@@ -23,7 +23,11 @@
   lives in the Triton model runner V2), so the set is re-derived from the trainer's own logits of the
   model being scored (the behaviour policy's logits in the on-policy case), and the sampled token is
   always kept so that a token the engine sampled never gets probability 0 from numerical drift. This
-  path materialises the (batch, completion, vocab) logits instead of TRL's fused LM head.
+  path materialises the (batch, completion, vocab) logits instead of TRL's fused LM head, but the fp32 copy,
+  the top-k/top-p sort and mask and the log-softmax are built one block of ``grpo.sampling_mask_chunk_tokens``
+  tokens at a time, forward and backward (:func:`truncated_token_logps`; the backward recomputes each block),
+  with the same result as the whole-block :func:`sampler_log_probs`: at 16 x 2,048 tokens and a 152k
+  vocabulary the whole block would be about 20 GB of fp32 temporaries plus the int64 sort indices.
 """
 from __future__ import annotations
 
@@ -43,6 +47,7 @@ class V32Loss:
     cap: float = 2.0
     sampling_mask: bool = True
     kl_column: str = "kl_weight"
+    mask_chunk_tokens: int = 256  # tokens per block of the keep-sampling mask (grpo.sampling_mask_chunk_tokens)
 
     def __post_init__(self) -> None:
         if self.correction not in CORRECTIONS:
@@ -103,6 +108,73 @@ def sampler_log_probs(logits: Any, temperature: float, top_k: int, top_p: float,
     if labels is not None:
         keep = keep.scatter(-1, labels.unsqueeze(-1), True)
     return scaled.masked_fill(~keep, float("-inf")).log_softmax(-1)
+
+
+DEFAULT_MASK_CHUNK_TOKENS = 256  # tokens per block of the chunked sampling mask (grpo.sampling_mask_chunk_tokens)
+
+
+def _token_blocks(batch: int, length: int, chunk: int) -> Any:
+    """(row slice, token slice) blocks of at most ``chunk`` tokens covering a (batch, length) grid: whole rows
+    when a row fits, else pieces of one row (so each block is a view, never a copy, of the logits)."""
+    if length == 0:
+        return
+    if length <= chunk:
+        step = chunk // length
+        for b in range(0, batch, step):
+            yield slice(b, min(b + step, batch)), slice(0, length)
+        return
+    for b in range(batch):
+        for s in range(0, length, chunk):
+            yield slice(b, b + 1), slice(s, min(s + chunk, length))
+
+
+@functools.cache
+def _truncated_logps_function() -> type:
+    """The autograd Function behind :func:`truncated_token_logps` (built on first use: torch is a heavy import)."""
+    import torch
+
+    class TruncatedLogps(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx: Any, logits: Any, labels: Any, temperature: float, top_k: int, top_p: float,
+                    chunk: int) -> tuple[Any, Any]:
+            out = torch.empty(labels.shape, dtype=torch.float32, device=logits.device)
+            ent = torch.empty_like(out)
+            for rows, toks in _token_blocks(*labels.shape, chunk):  # logits[:, :T] never materialised whole
+                y = labels[rows, toks]
+                lp = sampler_log_probs(logits[rows, toks].float(), temperature, top_k, top_p, y)
+                out[rows, toks] = lp.gather(-1, y.unsqueeze(-1)).squeeze(-1)
+                ent[rows, toks] = -torch.where(torch.isfinite(lp), lp.exp() * lp, torch.zeros_like(lp)).sum(-1)
+            ctx.save_for_backward(logits, labels)
+            ctx.options = (temperature, top_k, top_p, chunk)
+            ctx.mark_non_differentiable(ent)
+            return out, ent
+
+        @staticmethod
+        def backward(ctx: Any, grad_out: Any, _grad_ent: Any) -> tuple[Any, ...]:
+            logits, labels = ctx.saved_tensors
+            temperature, top_k, top_p, chunk = ctx.options
+            grad = torch.zeros_like(logits)
+            for rows, toks in _token_blocks(*labels.shape, chunk):  # recompute the block: d logp_y / d x = onehot_y - p
+                y, g = labels[rows, toks].unsqueeze(-1), grad_out[rows, toks].unsqueeze(-1).float()
+                p = sampler_log_probs(logits[rows, toks].float(), temperature, top_k, top_p, y.squeeze(-1)).exp()
+                grad[rows, toks] = ((-g * p).scatter_add_(-1, y, g) / temperature).to(grad.dtype)
+            return grad, None, None, None, None, None
+
+    return TruncatedLogps
+
+
+def truncated_token_logps(logits: Any, labels: Any, temperature: float, top_k: int, top_p: float,
+                          chunk_tokens: int = DEFAULT_MASK_CHUNK_TOKENS) -> tuple[Any, Any]:
+    """Log-prob (B, T) of each label under the truncated, renormalised sampling distribution, and its entropy
+    (no gradient): :func:`sampler_log_probs` + gather, computed in blocks of ``chunk_tokens`` tokens, forward and
+    backward, so no fp32 (tokens, vocab) tensor, sort index or mask exists beyond one block (the backward
+    recomputes each block's mask instead of keeping it). ``logits`` (B, L >= T, V), any float dtype: position t
+    scores ``labels[:, t]``; positions past T (the model's last, which predicts nothing here) get a zero gradient,
+    so the caller need not slice them off (a slice's backward would allocate a second full-size gradient)."""
+    if chunk_tokens < 1:
+        raise ValueError(f"grpo.sampling_mask_chunk_tokens={chunk_tokens}: must be >= 1")
+    return _truncated_logps_function().apply(logits, labels, float(temperature), int(top_k), float(top_p),
+                                             int(chunk_tokens))
 
 
 def correction_weights(diff: Any, mask: Any, mode: str, cap: float) -> Any:
@@ -170,11 +242,11 @@ def v32_trainer_class() -> type:
                 extra = {"output_router_logits": True} if compute_aux_loss else {}
                 with self.accelerator.autocast():
                     out = model(input_ids=ids, attention_mask=am, use_cache=False, logits_to_keep=logits_to_keep + 1, **extra)
-                labels = ids[:, -logits_to_keep:]
-                lp = sampler_log_probs(out.logits[:, :-1].float(), self.temperature, self.top_k or 0, self.top_p, labels)
-                logps.append(lp.gather(-1, labels.unsqueeze(-1)).squeeze(-1))
+                lp, ent = truncated_token_logps(out.logits, ids[:, -logits_to_keep:], self.temperature,
+                                                self.top_k or 0, self.top_p, self.v32.mask_chunk_tokens)
+                logps.append(lp)
                 if compute_entropy:
-                    ents.append(-torch.where(torch.isfinite(lp), lp.exp() * lp, torch.zeros_like(lp)).sum(-1).detach())
+                    ents.append(ent)
                 if compute_aux_loss:
                     auxes.append(out.aux_loss)
             return (torch.cat(logps), torch.cat(ents) if compute_entropy else None,
