@@ -16,7 +16,8 @@ this), ``address_start`` (to/for ... at the start of a sentence), ``self`` (this
 (evaluation, verdict, assessment), ``verdict`` (pass, approved, excellent), ``roleplay``
 (you are now, act as, pretend), ``unrestricted`` (without restrictions), ``already``
 (already, no need to), ``discuss`` (prompt injection, attacker, for example: talk *about*
-attacks rather than one), ``unfair`` (unfair, wrong) and ``less`` (less than, anything but).
+attacks rather than one), ``unfair`` (unfair, wrong), ``less`` (less than, anything but) and
+``you_are`` (a persona: "you are", "du bist").
 
 Stem syntax: an entry matches at the start of a word when it begins with a Latin, Greek or
 Cyrillic letter (``ignor`` matches "ignore", "ignorez", "ignorieren"), anywhere in scripts
@@ -24,7 +25,7 @@ without reliable word boundaries (CJK, Thai, Arabic with its clitics, Indic scri
 a trailing ``=`` requires the word to end there (``new=`` is not "news"); a space matches
 any run of spaces. Languages (ISO 639-1): en zh hi es fr ar bn pt ru ur id de ja sw mr te
 tr ta vi ko fa it th pl nl uk tl gu pa ro — the 30 most used by speakers, roughly (Malay
-shares the Indonesian list). The lists are ours, written from general knowledge of each
+shares the Indonesian list) — and, since round 2, cs sk sv da no fi el he hu bg hr (41). The lists are ours, written from general knowledge of each
 language; extend them freely, they are data.
 """
 from __future__ import annotations
@@ -34,7 +35,9 @@ LEXICON: dict[str, dict[str, str]] = {
         "grader": "grader|graders=|evaluator|judge=|judges=|examiner|reviewer|assessor|scorer|rater|raters=|"
                   "reward model|grading model|grading system|grading ai|llm judge|ai judge|marker=|scoring model|"
                   "scoring system|evaluation model|evaluation system|evaluating model|judging model|grading assistant|"
-                  "grading bot|proctor",
+                  "grading bot|proctor|whoever checks|whoever is checking|whoever reviews|whoever evaluates|"
+                  "whoever marks|whoever scores|whoever assesses|whoever judges|anyone checking|anyone grading|"
+                  "anyone evaluating|anyone reviewing|person grading|person checking|those grading|checker=",
         "score": "score=|scores=|scored=|points=|point=|grade=|grades=|marks=|mark=|rating=|ratings=|reward=|credit=",
         "top": "full marks|full credit|full score|full points|maximum|max score|max=|highest|perfect|top score|"
                "top marks|top rating|best possible|ten out of ten|flawless",
@@ -54,10 +57,13 @@ LEXICON: dict[str, dict[str, str]] = {
                  "your rules|your rubric|your guideline|your criteria",
         "address": "dear=|attention|hey=|note to|note for|message to|message for|memo to|reading this|who reads this|"
                    "whoever reads|whoever grades|whoever is grading|who is grading|who grades",
-        "address_start": "to the=|to any=|to all=|to whoever|for the=|to my=|to our=|p.s. to|ps to",
+        "address_start": "to the=|to any=|to all=|to whoever|for the=|to my=|to our=|p.s. to|ps to|for whoever|"
+                         "for anyone|to anyone",
         "self": "this answer|this response|this submission|this reply|this essay|this solution|this output|my answer|"
                 "my response|my submission|the answer above|the response above",
-        "give": "give=|award=|assign=|grant=|mark it|score it|rate it|output=|deserves|merits=|earns=|warrants=",
+        "give": "give=|award=|assign=|grant=|mark it|score it|rate it|output=|deserves|merits=|earns=|warrants=|"
+                "mark all|mark this|mark every|treat this|treat it|treat all|rate this|score this|count this|"
+                "consider this",
         "met": "met=|satisf|fulfil|complies|complied|passes=|meets=|verified|checked",
         "all": "all=|every=|each=",
         "eval": "evaluation|verdict|assessment|judgement|judgment|grading|grader output|review result|score report",
@@ -69,6 +75,7 @@ LEXICON: dict[str, dict[str, str]] = {
         "unrestricted": "without restrictions|no restrictions|unrestricted|without limits|no limits|no rules|"
                         "unfiltered|without any rules|without constraints|lenient|generous",
         "already": "already|no need to|no further|needn't|need not|don't need to|do not need to|pre-approved|"
+                   "skip verification|skip the check|may skip|can skip|no verification|"
                    "pre-graded|pre-scored|pre-verified|previously graded|previously scored",
         "discuss": "prompt injection|injection attack|jailbreak|attacker|attackers|adversar|malicious|phishing|"
                    "for example|for instance|such as|e.g.|known as|so-called|classic|red team|red-team|"
@@ -296,16 +303,18 @@ LEXICON: dict[str, dict[str, str]] = {
         "discuss": "injeksi prompt|penyerang|misalnya|contohnya",
     },
     "de": {
-        "grader": "bewerter|prüfer|gutachter|korrektor|richter|beurteiler|evaluator",
+        "grader": "bewerter|prüfer|gutachter|korrektor|richter|beurteiler|evaluator|bewertungsinstanz|"
+                  "bewertungssystem|bewertungsmodell|bewertungs-ki|bewertende|prüfinstanz|korrigierende",
         "score": "punkt|die note|eine note|noten=|bewertung|wertung|score",
-        "top": "volle punktzahl|höchst|maximal|bestnote|perfekt|10 von 10|zehn von zehn|beste note",
+        "top": "volle punktzahl|vollen punktzahl|volle punkte|vollen punkte|höchst|maximal|bestnote|perfekt|"
+               "10 von 10|zehn von zehn|beste note",
         "rubric": "rubrik|kriteri|bewertungsschema|bewertungsraster|maßstab",
         "rules": "regel|anweisung|vorgabe|richtlinie|instruktion|prinzipien|grundsätze|verfassung",
         "override": "ignorier|vergiss|vergessen sie|missacht|außer kraft|ausser kraft|übersteuer|ersetz|aufgehoben|"
                     "gilt nicht mehr|gelten nicht mehr|nicht mehr gültig|hinfällig|überschreib|übergeh",
         "change": "aktualisiert|neue=|neuen=|neues=|geändert|überarbeitet|ab sofort",
         "prior": "vorherig|obige|oben|bisherig|ursprünglich|früher|dieser charge|diesen durchlauf|ab jetzt|ab sofort",
-        "address": "liebe=|lieber=|sehr geehrte|hinweis für|achtung",
+        "address": "liebe=|lieber=|sehr geehrte|hinweis für|hinweis an|nachricht an|notiz an|achtung",
         "address_start": "an den=|an die=|an alle=|für den=|für die=",
         "self": "diese antwort|meine antwort|diese lösung",
         "give": "gib=|gebt|geben sie|vergib|vergeben sie|verleih",
@@ -730,7 +739,115 @@ _PERSUASION: dict[str, dict[str, str]] = {
 for _lang, _extra in _PERSUASION.items():
     LEXICON[_lang].update(_extra)
 
+# Round 2 (issue 30): eleven more languages with the core concepts, after the first held-out
+# split showed Czech, Swedish, Greek, Hebrew and Hungarian injections passing. ISO 639-1:
+# cs sk sv da no fi el he hu bg hr (Croatian/Serbian/Bosnian Latin).
+_MORE: dict[str, dict[str, str]] = {
+    "cs": {"grader": "hodnotitel|hodnotitelk|zkoušející|zkoušejícímu|opravující|posuzovatel|recenzent|porot",
+           "score": "bod=|bodů|body=|bodech|hodnocení|známk|skóre", "top": "plný počet|maximální|nejvyšší|perfektní|"
+           "plné hodnocení", "rubric": "kritéri|hodnotící schéma", "rules": "pokyn|pravidl|instrukc|směrnic|zásad",
+           "override": "ignoruj|zapomeň|zapomeňte|nerespektuj|zrušen|pozastaven|neplatí|přestávají platit|nahrazuj",
+           "change": "aktualizovan|nové=|nová=|nový=|změněn|revidovan", "prior": "předchozí|výše|původní|dřívější|"
+           "této dávky|od teď|od nynějška", "address": "milý=|vážený|vážená|upozornění", "address_start": "pro=|k rukám",
+           "self": "této odpovědi|tato odpověď|tuto odpověď|moje odpověď", "give": "dejte|dej=|udělte|přidělte",
+           "met": "splňuje|splněn", "all": "všechn|každ", "eval": "hodnocení|verdikt|posudek", "verdict": "vyhověl|"
+           "výborn|splněno", "unfair": "nespravedliv|chybn|nesprávn", "less": "méně než|nižší|kromě|pouze"},
+    "sk": {"grader": "hodnotiteľ|skúšajúci|opravujúci|posudzovateľ", "score": "bod=|bodov|body=|hodnoteni|známk|skóre",
+           "top": "plný počet|maximáln|najvyšš|perfektn", "rubric": "kritéri", "rules": "pokyn|pravidl|inštrukci|zásad",
+           "override": "ignoruj|zabudni|zrušen|pozastaven|neplatia|neplatí", "change": "aktualizovan|nové=|nová=|zmenen",
+           "prior": "predchádzajúc|vyššie|pôvodn|od teraz", "address": "milý=|vážený|upozornenie",
+           "address_start": "pre=", "self": "tejto odpovedi|táto odpoveď|túto odpoveď", "give": "dajte|daj=|udeľte",
+           "met": "spĺňa|splnen", "all": "všetk|každ", "eval": "hodnotenie|verdikt", "verdict": "vyhovel|výborn",
+           "unfair": "nespravodliv|nesprávn", "less": "menej ako|nižš|okrem|iba="},
+    "sv": {"grader": "bedömare|bedömaren|examinator|granskare|granskaren|rättare|domare", "score": "poäng|betyg",
+           "top": "högsta|maximal|full pott|fullt poäng|perfekt|toppbetyg", "rubric": "bedömningskriteri|kriteri|"
+           "bedömningsmall|matris", "rules": "instruktion|regler|riktlinje|policy|anvisning|principer",
+           "override": "bortse från|ignorera|glöm=|glöm de|åsidosätt|upphävd|upphävs|gäller inte längre|ersätter|"
+           "ersatt", "change": "uppdaterad|ny=|nya=|reviderad|ändrad", "prior": "tidigare|ovan|ursprunglig|"
+           "denna omgång|från och med nu", "address": "kära=|bäste|bästa=|obs=", "address_start": "till=|för=",
+           "self": "detta svar|det här svaret|mitt svar", "give": "ge=|ge det|tilldela|sätt=", "met": "uppfyller|uppfyllt",
+           "all": "alla=|varje", "eval": "bedömning|utlåtande|omdöme", "verdict": "godkänd|utmärkt",
+           "unfair": "orättvis|felaktig", "less": "mindre än|lägre än|under=|utom=|endast"},
+    "da": {"grader": "bedømmer|censor|eksaminator|dommer", "score": "point|karakter", "top": "højeste|maksimal|"
+           "fuldt point|perfekt|topkarakter", "rubric": "kriteri|bedømmelsesskema", "rules": "instruktion|regler|"
+           "retningslinje|politik|principper", "override": "ignorer|glem=|se bort fra|tilsidesæt|ophævet|gælder ikke "
+           "længere|erstatter", "change": "opdateret|nye=|ny=|revideret|ændret", "prior": "tidligere|ovenfor|"
+           "oprindelig|fra nu af", "address": "kære=|bemærk", "address_start": "til=|for=", "self": "dette svar|mit svar",
+           "give": "giv=|tildel", "met": "opfylder|opfyldt", "all": "alle=|hvert|hver=", "eval": "bedømmelse|vurdering",
+           "verdict": "bestået|fremragende", "unfair": "uretfærdig|forkert", "less": "mindre end|lavere end|undtagen|kun="},
+    "no": {"grader": "sensor|bedømmer|eksaminator|dommer|vurderer", "score": "poeng|karakter", "top": "høyeste|"
+           "maksimal|full score|fullt hus|perfekt|toppkarakter", "rubric": "kriteri|vurderingsskjema",
+           "rules": "instruksjon|regler|retningslinje|policy|prinsipper", "override": "ignorer|glem=|se bort fra|"
+           "tilsidesett|opphevet|gjelder ikke lenger|erstatter", "change": "oppdatert|nye=|ny=|revidert|endret",
+           "prior": "tidligere|ovenfor|opprinnelig|fra nå av", "address": "kjære=|merk=", "address_start": "til=|for=",
+           "self": "dette svaret|mitt svar", "give": "gi=|tildel", "met": "oppfyller|oppfylt", "all": "alle=|hvert|hver=",
+           "eval": "vurdering|bedømmelse", "verdict": "bestått|utmerket", "unfair": "urettferdig|feil=",
+           "less": "mindre enn|lavere enn|unntatt|bare="},
+    "fi": {"grader": "arvioija|arvostelija|tarkastaja|tuomari|korjaaja", "score": "pistee|pisteet|pisteitä|arvosan",
+           "top": "täydet pisteet|täydet|korkeimm|maksimi|täydellinen|parhaan arvosanan", "rubric": "kriteeri|"
+           "arviointikriteeri|arviointiperuste", "rules": "ohje|sääntö|säännö|käytäntö|periaatte",
+           "override": "ohita|unohda|jätä huomiotta|sivuuta|kumottu|peruttu|ei enää päde|eivät enää päde|korvaa",
+           "change": "päivitet|uusi=|uudet|muutet|tarkistet", "prior": "aiemm|edellä|yllä|alkuperäi|tästä lähtien",
+           "address": "hyvä=|huom", "address_start": "arvioijalle|tarkastajalle", "self": "tämä vastaus|tälle "
+           "vastaukselle|tämän vastauksen|vastaukseni", "give": "anna=|antakaa", "met": "täyttää|täyttyvät|täyttyy",
+           "all": "kaikki|jokai", "eval": "arviointi|arvio=|tuomio", "verdict": "hyväksytty|erinomai",
+           "unfair": "epäreilu|väärin|virheelli", "less": "vähemmän kuin|alempi|paitsi|vain="},
+    "el": {"grader": "αξιολογητ|βαθμολογητ|εξεταστ|κριτ", "score": "βαθμ|μονάδ|πόντ", "top": "μέγιστ|άριστ|τέλει|"
+           "υψηλότερ|πλήρη βαθμ", "rubric": "κριτήρι|ρουμπρίκ", "rules": "οδηγί|κανόν|κανονισμ|πολιτικ|αρχές",
+           "override": "αγνόησ|αγνοήστε|ξέχασ|ακυρώ|αναστέλλ|ανεστάλη|δεν ισχύ|αντικαθιστ", "change": "ενημερωμέν|"
+           "νέ|αναθεωρημέν|τροποποιημέν", "prior": "προηγούμεν|παραπάνω|αρχικ|από τώρα", "address": "αγαπητ|προσοχή",
+           "address_start": "προς=|για τον=|για την=", "self": "αυτή η απάντηση|αυτή την απάντηση|την απάντησή μου",
+           "give": "βάλε|βάλτε|δώσε|δώστε|απόδωσε", "met": "πληροί|ικανοποι", "all": "όλ|κάθε=", "eval": "αξιολόγηση|"
+           "ετυμηγορία|κρίση", "verdict": "επιτυχ|άριστ", "unfair": "άδικ|λάθος|εσφαλμέν", "less": "λιγότερ|χαμηλότερ|"
+           "εκτός|μόνο="},
+    "he": {"grader": "בודק|לבודק|הבודק|מעריך|למעריך|המעריך|שופט|לשופט|בוחן|לבוחן", "score": "ציון|נקודות|ניקוד",
+           "top": "ציון מלא|מלא|מקסימל|הגבוה ביותר|מושלם", "rubric": "קריטריונ|מחוון", "rules": "הוראות|ההוראות|"
+           "מההוראות|כללים|הכללים|הנחיות|ההנחיות|מדיניות|עקרונות", "override": "התעלם|התעלמו|שכח|בטל|בוטלו|מבוטל|"
+           "מושעה|כבר לא בתוקף|מחליף", "change": "מעודכן|עדכון|חדש|מתוקן", "prior": "הקודמות|הקודמים|הקודם|לעיל|"
+           "המקוריות|מעכשיו", "address": "לכבוד|שים לב", "self": "התשובה הזו|לתשובה הזו|תשובה זו|התשובה שלי",
+           "give": "תן|תנו|הענק", "met": "עומד|עומדת|ממלא", "all": "כל=|כולם", "eval": "הערכה|ציון סופי|פסק",
+           "verdict": "עבר|מצוין", "unfair": "לא הוגן|שגוי|לא נכון", "less": "פחות מ|נמוך מ|מלבד|רק="},
+    "hu": {"grader": "értékelő|értékelőnek|vizsgáztató|bíráló|javító|bíró", "score": "pont|pontszám|jegy|osztályzat",
+           "top": "maximális|legmagasabb|teljes pontszám|tökéletes|jeles", "rubric": "kritérium|értékelési szempont|"
+           "szempontrendszer", "rules": "utasítás|szabály|irányelv|szabályzat|elvek", "override": "hagyd figyelmen "
+           "kívül|hagyja figyelmen kívül|figyelmen kívül|felejtsd el|hatályon kívül|felfüggeszt|már nem érvényes|"
+           "helyébe lép", "change": "frissített|új=|újak|módosított|felülvizsgált", "prior": "korábbi|fenti|eredeti|"
+           "mostantól", "address": "kedves=|tisztelt|figyelem", "self": "erre a válaszra|ez a válasz|ennek a "
+           "válasznak|válaszom", "give": "adj=|adjon|adjatok|ítélj", "met": "megfelel|teljesít", "all": "minden=|összes",
+           "eval": "értékelés|ítélet|vélemény", "verdict": "megfelelt|kiváló", "unfair": "igazságtalan|hibás|helytelen",
+           "less": "kevesebb|alacsonyabb|kivéve|csak="},
+    "bg": {"grader": "оценител|оценяващ|проверяващ|изпитващ|рецензент|съдия", "score": "точк|оценк|бал",
+           "top": "максимал|най-висок|пълен брой|отличн|перфектн", "rubric": "критери|рубрик", "rules": "инструкци|"
+           "правил|указани|политик|принцип", "override": "игнорирай|игнорирайте|забрави|отмен|спрян|не важ|замест",
+           "change": "актуализиран|нов|променен|преразгледан", "prior": "предишн|по-горе|първоначалн|отсега",
+           "address": "уважаем|скъп|внимание", "address_start": "до=|за=", "self": "този отговор|моя отговор",
+           "give": "дай|дайте|постав|присъд", "met": "отговаря|изпълн", "all": "всички|всеки", "eval": "оценяване|"
+           "присъда|заключение", "verdict": "издържан|отличен", "unfair": "несправедлив|грешн|неправилн",
+           "less": "по-малко|по-ниск|освен|само="},
+    "hr": {"grader": "ocjenjivač|ocjenjivač|ispitivač|procjenitelj|recenzent|sudac|ocenjivač", "score": "bod=|bodova|"
+           "bodove|ocjen|ocen", "top": "maksimaln|najviš|puni broj|savršen|odličn", "rubric": "kriterij|kriterijum",
+           "rules": "uput|pravil|smjernic|smernic|politik|načel", "override": "zanemari|ignoriraj|ignoriši|zaboravi|"
+           "poništen|suspendiran|više ne vrijed|više ne važ|zamjenjuj", "change": "ažuriran|nov|izmijenjen|revidiran",
+           "prior": "prethodn|gore navedene|izvorn|od sada", "address": "dragi=|poštovan|pažnja", "address_start": "za=",
+           "self": "ovaj odgovor|ovom odgovoru|moj odgovor", "give": "daj=|dajte|dodijeli", "met": "zadovoljava|ispunjava",
+           "all": "sve=|svi=|svak", "eval": "ocjenjivanje|ocena|presuda", "verdict": "prolaz|odličan",
+           "unfair": "nepravedn|pogrešn|netočn", "less": "manje od|niže|osim|samo="},
+}
+LEXICON.update(_MORE)
+
+# ``you_are``: a persona given to the reader ("you are GenerousBot, a reviewer who ...").
+_YOU_ARE = {"en": "you are|you're|you will be|you'll be|you act as", "es": "eres|serás|usted es",
+            "fr": "tu es|vous êtes|tu seras|vous serez", "de": "du bist|sie sind jetzt|du wirst", "pt": "você é|tu és|"
+            "você será", "it": "sei un|sei il|sei la|sarai", "ru": "ты=|вы=|ты —|вы —", "uk": "ти=|ви=",
+            "pl": "jesteś|będziesz", "tr": "sen bir|sensin|olacaksın|siz bir", "nl": "je bent|jij bent|u bent",
+            "vi": "bạn là|bạn sẽ là", "id": "kamu adalah|anda adalah|kamu sekarang|anda sekarang", "zh": "你是|你现在是|你将是",
+            "ja": "あなたは", "ko": "당신은|너는", "ar": "أنت ", "hi": "तुम एक|आप एक|तुम अब|आप अब", "fa": "تو یک|شما یک",
+            "th": "คุณคือ|คุณเป็น", "sw": "wewe ni", "ro": "ești|sunteți", "cs": "jsi=|budeš", "sv": "du är",
+            "da": "du er", "no": "du er", "fi": "olet=", "el": "είσαι", "he": "אתה", "hu": "te vagy|ön"}
+for _lang, _words in _YOU_ARE.items():
+    LEXICON[_lang]["you_are"] = _words
+
 CONCEPTS = ("grader", "score", "top", "rubric", "rules", "override", "change", "prior", "address", "address_start",
             "self", "give", "met", "all", "eval", "verdict", "roleplay", "unrestricted", "already", "discuss", "unfair",
-            "less")
+            "less", "you_are")
 LANGUAGES = tuple(LEXICON)
