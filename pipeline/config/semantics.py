@@ -13,6 +13,7 @@ from .schema import PipelineConfig
 from ..errors import ConfigError
 from ..vocab import MODES, STAGE_KINDS
 from .batching import check_training
+from .rollout_checks import check_rollout_scale
 from ..paths import resolve_path
 from ..run.run_store import check_output_dir
 
@@ -98,6 +99,7 @@ def check_semantics(cfg: PipelineConfig, base_dir: Path) -> None:
     _check_report_to(cfg)
     _check_start_points(cfg)
     check_training(cfg)
+    check_rollout_scale(cfg)
 
 
 def _check_mode_experts(cfg: PipelineConfig) -> None:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -66,6 +67,10 @@ class RolloutEngine:
 
     name = "base"
     supports_structured = False  # honours SamplingConfig.structured (guided decoding)
+    sync_bucket_mb = 256.0  # rollout.sync_bucket_mb (set by pipeline/rollout/build.py)
+    sync_check_max_gap: float | None = None  # post-sync probe check bound (nats/token); None = no check
+    shared = False  # one engine serves several training ranks: only rank 0 syncs it (server mode)
+    needs_weights = False  # True when the engine dropped its weights (sleep level 2) and must be synced
 
     def __init__(self, model_path: str, tokenizer: Any):
         self.model_path = str(model_path)
@@ -87,8 +92,14 @@ class RolloutEngine:
     def _generate_ids(self, prompt_ids: list[list[int]], sampling: SamplingConfig) -> list[list[Sample]]:
         raise NotImplementedError
 
-    def sync_weights(self, state_dict: dict[str, Any]) -> None:
-        """Load updated policy weights (HF parameter names) into the engine."""
+    def sync_weights(self, weights: Mapping[str, Any] | Iterable[tuple[str, Any]]) -> None:
+        """Load updated policy weights (HF parameter names) into the engine: a state dict, or a stream of
+        ``(name, tensor)`` pairs consumed once (pipeline/rollout/weight_stream.py)."""
+        raise NotImplementedError
+
+    def score_ids(self, seqs: list[list[int]]) -> list[list[float]]:
+        """Log-prob of each token after the first of each sequence, under the engine's current weights
+        (the post-sync probe check compares these with the trainer's)."""
         raise NotImplementedError
 
     def close(self) -> None:

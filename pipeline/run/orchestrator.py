@@ -191,6 +191,9 @@ def run_pipeline(cfg: PipelineConfig, from_stage: str | None = None) -> int:
     console = Console(highlight=False)
     estimates = _print_estimate(console, cfg, [n for n in names if n in forced or not store.is_complete(n, hashes[n])])
     init_ray(cfg)
+    from .placement import check_placement, ray_cluster
+
+    check_placement(cfg, ray_cluster(), names)  # a stage the cluster can never place fails here, not in Ray's queue
     cfg_json = cfg.model_dump(mode="json")
     with StageBars(console) as bars:
         for wave in _waves(names):

@@ -4,7 +4,8 @@
 
 ``entry`` (a module-level function, so Ray workers import it by reference) is called with ``spec`` (plain JSON): in this process when
 ``num_workers`` is 1, else on every worker of a Ray Train ``TorchTrainer``: DDP over gloo on CPU, NCCL with GPUs; accelerate, and so TRL's
-trainers, pick up the process group Ray Train sets up. Rank 0's return value comes back.
+trainers, pick up the process group Ray Train sets up. Rank 0's return value comes back. GPU use and the
+backend come from the cluster's resources (``worker_plan``), not from the stage task's own devices.
 Workers read and write the run directory, so it must be storage they all share; each worker
 takes 1 CPU (or 1 GPU) beyond what the stage task itself holds.
 """
@@ -31,21 +32,32 @@ def _loop(config: dict[str, Any]) -> None:
         (Path(config["out_dir"]) / RESULT).write_text(json.dumps(result))
 
 
+def worker_plan(cfg: PipelineConfig, num_workers: int, cluster: dict[str, float],
+                engine: bool = True) -> tuple[dict[str, Any], str]:
+    """Ray Train's ScalingConfig arguments and the process-group backend, decided from the cluster's resources
+    (a stage task without GPUs cannot tell from ``torch.cuda.is_available()`` whether its workers get some):
+    on a GPU cluster each worker takes 1 GPU, or ``rollout.tensor_parallel_size`` when it holds a colocated
+    engine (``engine``: the RL stages), and NCCL; otherwise 1 CPU and gloo."""
+    if cluster.get("GPU", 0) > 0:
+        gpus = cfg.rollout.tensor_parallel_size if engine and cfg.rollout.vllm_mode == "colocate" else 1
+        return {"num_workers": num_workers, "use_gpu": True, "resources_per_worker": {"CPU": 1, "GPU": gpus}}, "nccl"
+    return {"num_workers": num_workers, "use_gpu": False, "resources_per_worker": {"CPU": 1}}, "gloo"
+
+
 def train(entry: Entry, spec: dict[str, Any], num_workers: int, out_dir: Path, name: str, cfg: PipelineConfig) -> dict[str, Any]:
     if num_workers == 1:
         return entry(spec)
-    import torch
+    import ray
     from ray.train import RunConfig, ScalingConfig
     from ray.train.torch import TorchConfig, TorchTrainer
 
     init_ray(cfg)
-    cuda = torch.cuda.is_available()
+    scaling, backend = worker_plan(cfg, num_workers, ray.cluster_resources(), engine=not name.startswith("sft"))
     result_file = Path(out_dir) / RESULT
     result_file.unlink(missing_ok=True)
     trainer = TorchTrainer(
         _loop, train_loop_config={"entry": entry, "spec": spec, "out_dir": str(out_dir)},
-        scaling_config=ScalingConfig(num_workers=num_workers, use_gpu=cuda),
-        torch_config=TorchConfig(backend="nccl" if cuda else "gloo"),
+        scaling_config=ScalingConfig(**scaling), torch_config=TorchConfig(backend=backend),
         # Ray's print patch defeats dill's stdout capture (datasets fingerprints), which then floods the log
         run_config=RunConfig(name=name.replace(":", "_"), storage_path=str(Path(out_dir).resolve() / "ray"),
                              worker_runtime_env={"env_vars": {"RAY_TRAIN_ENABLE_PRINT_PATCH": "0"}}),

@@ -20,7 +20,7 @@ Dynamic sampling (pipeline/train/dynamic_sampling.py) generates a step's groups 
 through ``generate_timed``, and hands them over with ``stage(prompts, tracks)``: the next call with
 exactly those prompts returns them instead of sampling again. ``completions`` counts what TRL got.
 Weights: before generating, when ``trainer.state.global_step`` changed since the last sync,
-the policy (LoRA merged) is pushed into the engine with ``engine.sync_weights``.
+the policy (LoRA merged) is streamed into the engine and checked (pipeline/train/policy_sync.py).
 Mode: read from the prompt's system turn (``templates.SYSTEM_PROMPTS``), so one dataset can
 mix thinking and non-thinking rows. Tools: see ``pipeline/rollout/tool_calls.py``; a row may call the
 tools its system prompt advertises, up to ``max_tool_calls`` times, within the token budget.
@@ -83,11 +83,14 @@ class EngineRollout:
 
     def sync(self, trainer: Any) -> None:
         step = trainer.state.global_step
-        if step == self.synced_step:
+        stale = getattr(self.engine, "needs_weights", False)  # slept at level 2 (pipeline/rollout/sleep.py)
+        if step == self.synced_step and not stale:
             return
-        if step > 0:  # at step 0 the engine already holds the starting weights
+        if step > 0 or stale:  # at step 0 the engine already holds the starting weights
+            from .policy_sync import push_policy
+
             t = time.perf_counter()
-            self.engine.sync_weights(policy_state_dict(trainer.accelerator.unwrap_model(trainer.model)))
+            push_policy(self.engine, trainer)  # streamed, then checked on a probe batch
             self.timings["sync_s"] += time.perf_counter() - t
         self.synced_step = step
 
