@@ -15,7 +15,8 @@ What it does, per parameter, in ``state_dict`` order (so every rank walks the sa
 - **LoRA (PEFT)** is merged layer by layer: a LoRA layer yields ``W + scaling * B @ A`` under the base
   layer's name, computed from the gathered ``W``, ``A`` and ``B`` without touching the module (no
   ``merge_adapter``/``unmerge_adapter`` round trip, so nothing to undo when the consumer raises).
-  Adapter tensors themselves are never yielded.
+  Adapter tensors themselves are never yielded. ``changed_only=True`` pushes only what changed: the merged
+  LoRA layers (and trainable parameters), not the frozen base.
 
 The yielded tensor may be the live parameter (unsharded, no LoRA): consumers copy what they keep.
 Peers: TRL's ``_sync_fsdp2_params_to_vllm`` streams ``full_tensor()`` per parameter the same way;
@@ -73,11 +74,11 @@ def _lora_delta(mod: Any, adapter: str, weight: Any) -> Any:
     return delta * mod.scaling[adapter]
 
 
-def _merged_lora(mod: Any, prefix: str) -> Iterator[tuple[str, Any]]:
+def _merged_lora(mod: Any, prefix: str, changed_only: bool) -> Iterator[tuple[str, Any]]:
     base = mod.base_layer
     adapters = [a for a in mod.active_adapters if a in mod.lora_A or a in getattr(mod, "lora_embedding_A", {})]
     for name, p in base._parameters.items():
-        if p is None:
+        if p is None or (changed_only and name != "weight" and not p.requires_grad):
             continue
         t = full_tensor(p)
         if name == "weight" and adapters and not getattr(mod, "merged", False):
@@ -86,7 +87,8 @@ def _merged_lora(mod: Any, prefix: str) -> Iterator[tuple[str, Any]]:
                 merged = merged + _lora_delta(mod, adapter, t)
             t = merged.to(t.dtype)
         yield prefix + name, t
-    yield from _buffers(base, prefix)
+    if not changed_only:
+        yield from _buffers(base, prefix)
 
 
 def _buffers(mod: Any, prefix: str) -> Iterator[tuple[str, Any]]:
@@ -95,35 +97,39 @@ def _buffers(mod: Any, prefix: str) -> Iterator[tuple[str, Any]]:
             yield prefix + name, full_tensor(b)
 
 
-def _walk(mod: Any, prefix: str) -> Iterator[tuple[str, Any]]:
+def _walk(mod: Any, prefix: str, changed_only: bool) -> Iterator[tuple[str, Any]]:
     if _is_lora_layer(mod):
-        yield from _merged_lora(mod, prefix)
+        yield from _merged_lora(mod, prefix, changed_only)
         return
     if hasattr(mod, "original_module") and hasattr(mod, "modules_to_save"):  # PEFT ModulesToSaveWrapper
         active = getattr(mod, "active_adapter", None)
         active = active[0] if isinstance(active, (list, tuple)) else active
         inner = mod.modules_to_save[active] if active in mod.modules_to_save else mod.original_module
-        yield from _walk(inner, prefix)
+        yield from _walk(inner, prefix, changed_only)
         return
     for name, p in mod._parameters.items():
-        if p is not None and not name.startswith("lora_"):
+        if p is not None and not name.startswith("lora_") and (p.requires_grad or not changed_only):
             yield prefix + name, full_tensor(p)
-    yield from _buffers(mod, prefix)
+    if not changed_only:
+        yield from _buffers(mod, prefix)
     for name, child in mod._modules.items():
         if child is not None and not name.startswith("lora_"):
-            yield from _walk(child, prefix + name + ".")
+            yield from _walk(child, prefix + name + ".", changed_only)
 
 
-def iter_policy_weights(model: Any) -> Iterator[tuple[str, Any]]:
+def iter_policy_weights(model: Any, changed_only: bool = False) -> Iterator[tuple[str, Any]]:
     """Yield ``(hf_name, full_tensor)`` for every weight of ``model`` (see the module docstring).
 
     Names and order match the unwrapped model's ``state_dict()`` (tied weights appear under both
     names, as there). Call it on every rank of an FSDP2 job and iterate to the end on each.
+    ``changed_only``: only what training can change, i.e. trainable parameters and the merged weight of
+    every LoRA layer (for LoRA: the adapted projections, not the frozen rest; full fine-tuning: everything
+    but buffers). The engine already holds the others; every rank must pass the same value.
     """
     import torch
 
     with torch.no_grad():
-        for name, t in _walk(model, ""):
+        for name, t in _walk(model, "", changed_only):
             yield hf_name(name), t
 
 

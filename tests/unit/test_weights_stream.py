@@ -90,3 +90,19 @@ def test_checkpoint_wrapper_prefix_stripped(tiny_model):
     got = dict(iter_policy_weights(model))
     assert list(got) == list(want)
     assert all(torch.equal(got[k], want[k]) for k in want)
+
+
+def test_changed_only_streams_the_merged_lora_layers_alone(tiny_model):
+    import torch
+
+    from pipeline.train.weights import iter_policy_weights
+
+    peft = _lora(_load(tiny_model))
+    full = dict(iter_policy_weights(peft))
+    changed = dict(iter_policy_weights(peft, changed_only=True))
+    assert sorted(changed) == sorted(f"model.layers.{i}.{m}.weight" for i in range(2)
+                                     for m in ("self_attn.q_proj", "self_attn.v_proj", "mlp.gate_proj"))
+    assert all(torch.equal(changed[k], full[k]) for k in changed)
+    plain = _load(tiny_model)  # full fine-tuning: every parameter can change
+    assert sorted(iter_name for iter_name, _ in iter_policy_weights(plain, changed_only=True)) == \
+        sorted(n for n, _ in plain.named_parameters())
