@@ -9,8 +9,10 @@ completion):
    ``assert call == expected`` (``is True/False/None`` too), or the whole test (``assert call``,
    ``assert not call``), or ``assert abs(call - expected) < tol`` with ``tol <= 1e-6``; the name is
    used nowhere else (no aliasing, no ``sorted(call)``, no ``len(call)``), and every assert
-   without such a call is a constant (``assert True``); an assert's message is not looked at. Then comparing the program's output
-   with the reference's output, type-exactly, asks no more than the asserts did, save types.
+   without such a call is a constant (``assert True``); an assert's message is not looked at.
+   Then comparing the program's output with the reference's output asks what the asserts
+   asked, plus exact types (``1`` for a reference's ``True`` fails; for ``assert call`` the
+   reference's exact value, normally ``True``; for the ``abs`` form 1e-6 of the reference).
 2. ``RECORD_HARNESS`` runs in the sandbox: the reference solution, then the tests with the
    function replaced by a recorder that encodes the arguments (before the call), calls the
    reference and encodes its result. The tests' own asserts still run, so a reference that
