@@ -13,7 +13,7 @@ where a stage's work is the tokens it generates or trains on, read from the conf
 so a config with twice the demo's steps is estimated at twice the time. What it leaves out: memory
 bandwidth (decode at small batch), the judge, eval cache hits, and start-up costs that do not scale
 with the work (a tiny test config is estimated at seconds while its stages take tens of seconds to
-start). On a GPU stage (``resources.<kind>.num_gpus > 0``) the CPU reference says nothing: no estimate.
+start; a bar without progress past its estimate says how far over it is). On a GPU stage (``resources.<kind>.num_gpus > 0``) the CPU reference says nothing: no estimate.
 
 Departure from the peers: TRL, verl and OpenRLHF show a rate-based ETA only (tqdm); a rate is blind
 before a stage makes progress and across a stage's phases, so the bar here starts from the estimate
@@ -173,6 +173,9 @@ def clock(seconds: float) -> str:
 
 
 def remaining_text(elapsed: float, fraction: float | None, estimate: float | None) -> str:
+    """``~m:ss left``; ``+m:ss over the estimate`` once a stage without progress outlives its estimate."""
+    if estimate is not None and not fraction and elapsed > estimate:
+        return f"+{clock(elapsed - estimate)} over the estimate"
     left = remaining_seconds(elapsed, fraction, estimate)
     return "" if left is None else f"~{clock(left)} left"
 

@@ -90,6 +90,9 @@ def test_time_left_starts_from_the_estimate_and_ends_with_the_rate():
     assert est.remaining_seconds(10, None, None) is None
     assert est.remaining_text(30, None, 100) == "~1:10 left" and est.remaining_text(0, None, None) == ""
     assert est.clock(3725) == "1:02:05"
+    # a stage that outlives its estimate before it makes progress says so, rather than "~0:00 left"
+    assert est.remaining_text(130, None, 100) == "+0:30 over the estimate"
+    assert est.remaining_text(130, 0.5, 100) == "~1:05 left"  # with progress, the rate takes over
 
 
 def test_stage_bar_shows_the_time_left_from_its_estimate(tmp_path):
