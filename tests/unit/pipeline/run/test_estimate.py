@@ -77,7 +77,7 @@ def test_probe_is_quick_and_restores_the_thread_count():
 
     threads = torch.get_num_threads()
     gflops, seconds = est.probe_gflops(1)
-    assert gflops > 0.5 and seconds < 10  # a few 2048^2 products; < 1 s on an idle core of this machine
+    assert gflops > 0.1 and seconds < 30  # a few 2048^2 products: about 1 s here (1.5 s under a load of 17)
     assert torch.get_num_threads() == threads
 
 
