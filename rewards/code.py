@@ -6,20 +6,21 @@ something), an unclosed block if that is all there is, else the raw answer.
 
 Two harnesses (``info["harness"]`` says which one scored a row):
 
-- ``io`` (rows with a reference solution ``answer`` whose tests fit the input/expected shape:
-  all 357 generated tasks, 161 of HumanEval's 164). ``code_cases.py`` records, once per row
-  and cached, the *inputs* of every call the tests make and the reference's outputs, by running
-  the trusted reference under the tests in the sandbox. The completion's sandbox then gets only
-  the inputs (``code_io.py``): it calls the function and sends back each result in the exact
-  wire format of ``code_wire.py``; the expected values, the tests and the verdict never enter
-  it. The trusted process compares type-exactly (``code_compare.py``: ``bool`` is not ``int``,
-  ``tuple`` is not ``list``, floats within 1e-6, NaN only equals NaN...).
-- ``legacy`` (a row without ``answer``, tests that check a property rather than an output, e.g.
+- ``io`` (rows with an ``entry_point`` whose tests fit the input/expected shape: all 357
+  generated tasks, 161 of HumanEval's 164). ``code_cases.py`` records, once per row and cached,
+  the *inputs* of every call the tests make and the expected outputs: the reference solution's
+  (``answer``), run under the tests in the sandbox; a row without ``answer`` takes them from its
+  ``assert f(...) == value`` lines, evaluated in the sandbox. The completion's sandbox then
+  gets only the inputs (``code_io.py``): it calls the function and sends back each result in
+  the exact wire format of ``code_wire.py``; the expected values, the tests and the verdict
+  never enter it. The trusted process compares type-exactly (``code_compare.py``: ``bool`` is
+  not ``int``, ``tuple`` is not ``list``, floats within 1e-6, NaN only equals NaN...).
+- ``legacy`` (no ``entry_point``, tests that check a property rather than an output, e.g.
   HumanEval 32's ``poly(coeffs, candidate(coeffs)) == 0`` and ``tuple(candidate(x)) == ...`` in 33
-  and 37, or a reference that fails or raises on its tests): the assert harness
-  (``code_harness.py``) runs the tests next to the program, as before. ``info["legacy_reason"]``
-  says why. There, code in the same interpreter can still reach the harness; the io path exists
-  because of that.
+  and 37, truthiness or tolerance asserts without a reference, or a reference that fails or
+  raises on its tests): the assert harness (``code_harness.py``) runs the tests next to the
+  program, as before. ``info["legacy_reason"]`` says why. There, code in the same interpreter
+  can still reach the harness; the io path exists because of that.
 
 Why the ways of gaming the assert harness do not work on the io path (one program per way in
 tests/unit/rewards/test_code_redteam.py; all score 0):
@@ -66,8 +67,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from .base import RewardResult, register_reward
-from .code_cases import (RECORD_BATCH, RESULT_BYTES, CaseCache, parse_recording, record_program, run_failure,
-                         shape_problem)
+from .code_cases import (RECORD_BATCH, RESULT_BYTES, CaseCache, has_reference, parse_recording, record_program,
+                         run_failure, shape_problem)
 from .code_compare import same
 from .code_harness import HARNESS, parse_verdict
 from .code_io import IO_HARNESS, parse_outputs
@@ -203,8 +204,9 @@ class CodeTests:
                 continue
             plans[key] = self.case_cache.get(key)
             if plans[key] is None:
-                why = "no reference solution (answer)" if not isinstance(row.get("answer"), str) \
-                    or not row["answer"].strip() else shape_problem(str(row["tests"]), row.get("entry_point"))
+                why = shape_problem(str(row["tests"]), row.get("entry_point"), reference=has_reference(row))
+                if why and not has_reference(row):
+                    why += "; without a reference solution (answer) only `assert f(...) == value` fits"
                 plans[key] = ("legacy", why) if why else None
                 if why:
                     self.case_cache.put(key, plans[key])

@@ -17,7 +17,9 @@ completion):
    function replaced by a recorder that encodes the arguments (before the call), calls the
    reference and encodes its result. The tests' own asserts still run, so a reference that
    fails its tests, raises, or passes or returns a value the wire cannot carry (``code_wire``)
-   records nothing, and the row keeps the assert harness (``code_harness.py``).
+   records nothing, and the row keeps the assert harness (``code_harness.py``). A row without
+   a reference (no ``answer``) fits only with ``==``/``is`` asserts: each is rewritten (``ast``)
+   into a record of the call's arguments and the other side's value, and the tests run.
 
 The rows of one reward call are recorded together, ``RECORD_BATCH`` per sandbox run (a run
 that hits a limit or crashes is redone one row per run, so one slow reference only costs
@@ -45,8 +47,9 @@ RECORD_BATCH = 16  # rows recorded in one sandbox run
 RESULT_BYTES = 1 << 20  # stdout kept for the result line (the sandbox's max_output_bytes caps it)
 
 
-def shape_problem(tests: str, entry_point: str | None) -> str | None:
-    """None when the tests are input/expected tests (see the module docstring), else why not."""
+def shape_problem(tests: str, entry_point: str | None, reference: bool = True) -> str | None:
+    """None when the tests are input/expected tests (see the module docstring), else why not.
+    Without a ``reference`` solution only ``call == value`` and ``call is True/False/None`` fit."""
     if not entry_point or not str(entry_point).isidentifier():
         return "no entry_point"
     try:
@@ -60,7 +63,7 @@ def shape_problem(tests: str, entry_point: str | None) -> str | None:
     allowed: set[int] = set()  # id() of the calls and names that are the allowed shape
     asserts = [n for n in ast.walk(ast.Module(body=body, type_ignores=[])) if isinstance(n, ast.Assert)]
     for node in asserts:
-        call = _asserted_call(node.test, names)
+        call = _asserted_call(node.test, names, reference)
         if node.msg is not None:  # evaluated only when the assert fails, which the recording run never does
             allowed.update(id(n) for n in ast.walk(node.msg))
         if call is not None:
@@ -95,14 +98,11 @@ def _free_of(node: ast.AST, names: set[str]) -> bool:
     return not any(_is_name(n, names) for n in ast.walk(node))
 
 
-def _asserted_call(test: ast.expr, names: set[str]) -> ast.Call | None:
-    """The call in an allowed assert shape, or None."""
-    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
-        test = test.operand
-    if _call(test, names):
-        return test  # type: ignore[return-value]
+def _asserted_call(test: ast.expr, names: set[str], reference: bool = True) -> ast.Call | None:
+    """The call in an allowed assert shape, or None (without a reference: only ``==`` and ``is``)."""
     if not (isinstance(test, ast.Compare) and len(test.ops) == 1):
-        return None
+        operand = test.operand if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not) else test
+        return _call(operand, names) if reference else None
     left, op, right = test.left, test.ops[0], test.comparators[0]
     if isinstance(op, ast.Eq):
         for a, b in ((left, right), (right, left)):
@@ -110,7 +110,7 @@ def _asserted_call(test: ast.expr, names: set[str]) -> ast.Call | None:
                 return a  # type: ignore[return-value]
     if isinstance(op, ast.Is) and isinstance(right, ast.Constant) and right.value in (True, False, None):
         return _call(left, names)
-    if isinstance(op, (ast.Lt, ast.LtE)) and isinstance(right, ast.Constant) and _small(right.value):
+    if reference and isinstance(op, (ast.Lt, ast.LtE)) and isinstance(right, ast.Constant) and _small(right.value):
         if isinstance(left, ast.Call) and isinstance(left.func, ast.Name) and left.func.id in ("abs", "fabs") \
                 and len(left.args) == 1 and isinstance(left.args[0], ast.BinOp) and isinstance(left.args[0].op, ast.Sub):
             diff = left.args[0]
@@ -125,10 +125,50 @@ def _small(value: Any) -> bool:
 
 RECORD_HARNESS = WIRE_SOURCE + r'''
 
-import json as _json, os as _os, sys as _sys
+import ast, json as _json, os as _os, sys as _sys
+
+
+class _Expect(ast.NodeTransformer):
+    """``assert f(a) == value`` / ``value == f(a)`` / ``f(a) is C`` -> ``_pt_expect((a,), {}, value)``."""
+
+    def __init__(self, names):
+        self.names = names
+
+    def visit_Assert(self, node):
+        t = node.test
+        if not (isinstance(t, ast.Compare) and len(t.ops) == 1 and isinstance(t.ops[0], (ast.Eq, ast.Is))):
+            return node
+        pairs = [(t.left, t.comparators[0])] + ([(t.comparators[0], t.left)] if isinstance(t.ops[0], ast.Eq) else [])
+        for call, other in pairs:
+            if isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id in self.names:
+                args = ast.Tuple(elts=call.args, ctx=ast.Load())
+                kwargs = ast.Dict(keys=[ast.Constant(k.arg) if k.arg else None for k in call.keywords],
+                                  values=[k.value for k in call.keywords])
+                expect = ast.Call(ast.Name("_pt_expect", ast.Load()), [args, kwargs, other], [])
+                return ast.copy_location(ast.Expr(expect), node)
+        return node
+
+
+def _record_from_tests(job):
+    cases = []
+
+    def expect(args, kwargs, expected):
+        cases.append([encode(list(args)), {k: encode(v) for k, v in kwargs.items()}, encode(expected)])
+
+    def missing(*args, **kwargs):
+        raise RuntimeError("the tests call the function outside an assert")
+
+    tree = ast.fix_missing_locations(_Expect(set(job["names"])).visit(ast.parse(job["tests"])))
+    tests = {"__name__": "tests", "__builtins__": __builtins__, "_pt_expect": expect, job["entry_point"]: missing}
+    exec(compile(tree, "tests.py", "exec"), tests)
+    if job["check"]:
+        tests["check"](missing)
+    return cases
 
 
 def _record(job):
+    if job["answer"] is None:
+        return _record_from_tests(job)
     ref = {"__name__": "solution", "__builtins__": __builtins__}
     exec(compile(job["answer"], "reference.py", "exec"), ref)
     fn, cases = ref[job["entry_point"]], []
@@ -210,8 +250,10 @@ def record_program(rows: list[dict[str, Any]], timeout_s: float | None) -> tuple
     jobs = []
     for row in rows:
         tests = str(row["tests"])
-        has_check = any(isinstance(n, ast.FunctionDef) and n.name == "check" for n in ast.parse(tests).body)
-        jobs.append({"answer": row["answer"], "tests": tests, "entry_point": row["entry_point"], "check": has_check})
+        check = next((n for n in ast.parse(tests).body if isinstance(n, ast.FunctionDef) and n.name == "check"), None)
+        names = [row["entry_point"]] + ([check.args.args[0].arg] if check is not None and len(check.args.args) == 1 else [])
+        jobs.append({"answer": row["answer"] if has_reference(row) else None, "tests": tests, "names": names,
+                     "entry_point": row["entry_point"], "check": check is not None})
     nonce = secrets.token_hex(16)
     return Program(RECORD_HARNESS, files={"jobs.json": json.dumps(jobs)}, stdin=nonce + "\n", timeout_s=timeout_s,
                    tail_bytes=RESULT_BYTES), nonce
@@ -228,6 +270,11 @@ def parse_recording(res: Any, nonce: str, count: int) -> list[tuple[str, Any]] |
     except (ValueError, TypeError, KeyError):
         return None
     return [_row_cases(r) for r in out] if isinstance(out, list) and len(out) == count else None
+
+
+def has_reference(row: dict[str, Any]) -> bool:
+    """Whether the row has a reference solution (``answer``) to record the expected outputs from."""
+    return isinstance(row.get("answer"), str) and bool(row["answer"].strip())
 
 
 def run_failure(res: Any) -> tuple[str, str]:

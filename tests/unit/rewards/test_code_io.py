@@ -78,6 +78,15 @@ def test_which_tests_fit_the_input_expected_shape(tests, fits):
     assert (shape_problem(tests, "f") is None) is fits, shape_problem(tests, "f")
 
 
+@pytest.mark.parametrize("tests, fits", [
+    ("assert f(1) == 2\nassert 3 == f(x=2)\nassert f(0) is None", True),
+    ("def check(c):\n    for i in range(3):\n        assert c(i) == i + 1\n", True),
+    ("assert f(1)", False), ("assert not f(1)", False), ("assert abs(f(1) - 2) < 1e-9", False),
+])
+def test_without_a_reference_only_equality_asserts_fit(tests, fits):
+    assert (shape_problem(tests, "f", reference=False) is None) is fits
+
+
 def test_every_generated_task_and_161_humaneval_problems_fit_the_shape():
     from experts.datasets.code_tasks import all_tasks
     from experts.datasets.humaneval import problems
@@ -102,6 +111,18 @@ def test_cases_come_from_the_reference_and_inputs_are_fresh(sandbox):
     assert tuple_out.score == 0.0 and "expected [1, 0]" in tuple_out.info["failed"][0][1]
     key = next(iter(reward.case_cache._items))
     assert reward.case_cache.get(key)[0] == "cases"  # recorded once, reused by the next call
+
+
+def test_without_a_reference_the_expected_values_come_from_the_asserts(sandbox):
+    tests = "assert f(1) == 2\nassert 3 == f(x=2)\nassert f(-1) is None\nassert f(2.5) == 3.5\n"
+    answer = "def f(x):\n    return None if x < 0 else x + 1\n"
+    floats = "def f(x):\n    return None if x < 0 else x + 1.0\n"  # 2.0 == 2 would pass the asserts
+    reward = CodeTests(sandbox=sandbox, partial_credit=True)
+    right, off = reward([{"tests": tests, "entry_point": "f", "completion": c} for c in (answer, floats)])
+    assert (right.score, right.info["harness"], right.info["total"]) == (1.0, "io", 4)
+    assert (off.score, off.info["harness"], [i for i, _ in off.info["failed"]]) == (0.5, "io", [0, 1])
+    truthy = reward([{"tests": "assert f(1)", "entry_point": "f", "completion": answer}])[0]
+    assert truthy.info["harness"] == "legacy" and "reference" in truthy.info["legacy_reason"]
 
 
 def test_a_reference_that_fails_its_tests_keeps_the_assert_harness(sandbox):

@@ -4,9 +4,10 @@ issue 31, each of which scored 1.0 with the assert harness that ran the tests in
 program's interpreter; then the variants written after the io design (``AFTER_DESIGN``).
 
 Every program is wrong on its own (it would return 0, and no case expects 0), so any score
-above 0 is the grader being gamed. The row has a reference solution, so it takes the io path;
-the same attacks on a row without one still get the assert harness, which says so
-(``info["harness"] == "legacy"``).
+above 0 is the grader being gamed. The row takes the io path with its expected values recorded
+from the reference solution, or (without ``answer``) taken from the ``assert f(..) == value``
+lines; a row whose tests do not fit (here: no ``entry_point``) still gets the assert harness,
+which says so (``info["harness"] == "legacy"``).
 """
 from __future__ import annotations
 
@@ -105,9 +106,11 @@ def sandbox():
 
 
 @pytest.mark.parametrize("partial", [False, True])
-def test_every_gaming_program_scores_zero_on_the_io_path(sandbox, partial):
+@pytest.mark.parametrize("expected_from", ["reference", "asserts"])
+def test_every_gaming_program_scores_zero_on_the_io_path(sandbox, partial, expected_from):
     programs = {**ISSUE_CLASSES, **AFTER_DESIGN}
-    results = CodeTests(sandbox=sandbox, partial_credit=partial)([{**ROW, "completion": p} for p in programs.values()])
+    row = ROW if expected_from == "reference" else {k: v for k, v in ROW.items() if k != "answer"}
+    results = CodeTests(sandbox=sandbox, partial_credit=partial)([{**row, "completion": p} for p in programs.values()])
     for name, res in zip(programs, results):
         assert res.score == 0.0, (name, res)
         assert res.info.get("harness") == "io", (name, res.info)

@@ -85,7 +85,7 @@ def test_humaneval_style_check_with_a_real_problem(reward, sandbox):
     p = read_problems()["HumanEval/0"]
     good = p["prompt"] + p["canonical_solution"]
     bad = p["prompt"] + "    return False\n"
-    for answer, harness in ((None, "legacy"), (good, "io")):  # without / with the reference solution
+    for answer, harness in ((None, "io"), (good, "io")):  # expected values from the asserts / from the reference
         rows = [{"tests": p["test"], "entry_point": p["entry_point"], "completion": fenced(c), "answer": answer}
                 for c in (good, bad)]
         res = reward(rows)
