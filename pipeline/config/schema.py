@@ -215,7 +215,10 @@ class ExpertConfig(Section):
     learning_rate: float | None = Field(None, gt=0)
     """Learning rate; None = the spec's default."""
     max_tokens: int | None = Field(None, gt=0)
-    """Max new tokens per completion; None = the spec's default."""
+    """Max new tokens per completion; None = the spec's default. With mode both, the non-thinking rows' budget."""
+    thinking_max_tokens: int | None = Field(None, gt=0)
+    """Max new tokens for thinking-mode rows (mode thinking or both); None = 2 x max_tokens (room for the
+    <think> block before the answer)."""
     kl_beta: float | None = Field(None, ge=0)
     """Per-domain KL weight (0 allowed); None = the spec's default."""
     mode: ModeChoice | None = None

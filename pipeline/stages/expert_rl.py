@@ -17,6 +17,14 @@ expert's own section. ``calibration`` first measures the starting model's pass r
 training prompt and trains only on the prompts in its band (pipeline/train/calibration.py); the
 kept ids and rates go to ``calibration.json`` and the manifest (``metrics.calibration``).
 
+Modes (``experts.<domain>.mode``): ``thinking``, ``non_thinking`` or ``both``; with ``both`` every training
+prompt appears once per mode (a row with its own ``mode`` keeps it) and is rolled out and rewarded in its
+row's mode: the system prompt and the ``<think>`` prefill follow the row, the ``format`` reward checks the
+row's mode (one non-empty ``<think>`` block then an answer; no think tags without thinking), and thinking
+rows get their own token budget, ``thinking_max_tokens`` (default 2 x ``max_tokens``: the answer keeps the
+non-thinking budget, the reasoning gets as much again). An expert that trains thinking rows and whose reward
+list has no ``format`` reward gets one (weight :data:`THINK_FORMAT_WEIGHT`), so the think format is rewarded.
+
 Writes ``expert_<domain>/checkpoint`` (full HF model, LoRA merged), ``train_log.jsonl``,
 TRL checkpoints under ``trainer/`` (resume points) and tensorboard logs.
 
@@ -72,6 +80,35 @@ def expert_rewards(cfg: PipelineConfig, domain: str, length_weight: float | None
     return cfg.model_copy(update={"rewards": {**cfg.rewards, domain: [RewardSpec(**e) for e in specs]}})
 
 
+THINK_FORMAT_WEIGHT = 0.5
+"""Weight of the ``format`` reward added to an expert that trains thinking rows without one in its list."""
+
+
+def mode_budgets(settings: dict[str, Any]) -> dict[str, int]:
+    """Max new tokens per mode the expert trains in: ``max_tokens`` for non-thinking rows,
+    ``thinking_max_tokens`` (None = 2 x ``max_tokens``) for thinking rows."""
+    from ..vocab import MODES
+
+    plain = int(settings["max_tokens"])
+    think = int(settings.get("thinking_max_tokens") or 2 * plain)
+    modes = MODES if settings["mode"] == "both" else (settings["mode"],)
+    return {m: think if m == "thinking" else plain for m in modes}
+
+
+def with_think_format(cfg: PipelineConfig, domain: str, mode: str) -> PipelineConfig:
+    """``cfg`` with a ``format`` reward in ``rewards.<domain>`` when the expert trains thinking rows
+    (mode thinking or both) and the domain's list has none; otherwise ``cfg`` unchanged."""
+    from ..config import RewardSpec
+    from ..scoring.reward_factory import reward_lists
+
+    specs = reward_lists(cfg, [domain])[domain]
+    if mode == "non_thinking" or any(e["name"] == "format" for e in specs):
+        return cfg
+    log.info("expert:%s trains thinking rows: adding the format reward (weight %s)", domain, THINK_FORMAT_WEIGHT)
+    specs = [*specs, {"name": "format", "weight": THINK_FORMAT_WEIGHT, "params": {}}]
+    return cfg.model_copy(update={"rewards": {**cfg.rewards, domain: [RewardSpec(**e) for e in specs]}})
+
+
 def _domain(name: str) -> str:
     if ":" not in name or not name.split(":", 1)[1]:
         raise ConfigError("stage", f"expert stages are named expert:<domain>, got {name!r}")
@@ -100,16 +137,18 @@ def expert_job(cfg: PipelineConfig, run_dir: Path, name: str,
         rows = [r for r in rows if r["id"] in keep]
     rows = with_modes(rows, s["mode"], cfg.seed)
     model = str(resolve_model(s.get("init_model") or cfg.model, cfg.trust_remote_code))
+    budgets = mode_budgets(s)
     job = RLJob(model=model, rows=rows, out_dir=stage_dir(run_dir, name), steps=s["steps"], group_size=s["group_size"],
                 prompts_per_step=s["prompts_per_step"], learning_rate=s["learning_rate"],
-                max_tokens=s["max_tokens"], beta=s["kl_beta"], lora=s["lora"],
+                max_tokens=max(budgets.values()), max_tokens_by_mode=budgets, beta=s["kl_beta"], lora=s["lora"],
                 tools={domain: expert_tools(cfg, domain)}, save_steps=max(1, s["steps"] // 2), resume_from=s.get("resume_from"),
                 gradient_accumulation_steps=s["gradient_accumulation_steps"], dynamic_sampling=s["dynamic_sampling"])
-    log.info("expert:%s: %d steps x %d prompts x %d completions (%d rows), mode=%s, lora=%s, beta=%s, dynamic "
-             "sampling=%s", domain, job.steps, job.prompts_per_step, job.group_size, len(rows), s["mode"],
-             bool(job.lora), job.beta, s["dynamic_sampling"].enabled)
+    log.info("expert:%s: %d steps x %d prompts x %d completions (%d rows), mode=%s (max tokens %s), lora=%s, "
+             "beta=%s, dynamic sampling=%s", domain, job.steps, job.prompts_per_step, job.group_size, len(rows),
+             s["mode"], budgets, bool(job.lora), job.beta, s["dynamic_sampling"].enabled)
     # the judge must not share the policy engine (its weights change)
-    router = build_router(expert_rewards(cfg, domain, s.get("length_penalty_weight")), domains=[domain])
+    rcfg = with_think_format(expert_rewards(cfg, domain, s.get("length_penalty_weight")), domain, s["mode"])
+    router = build_router(rcfg, domains=[domain])
     return job, router, rollout_engine(cfg, model)
 
 

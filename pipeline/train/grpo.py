@@ -65,6 +65,7 @@ class RLJob:
     gradient_accumulation_steps: int = 1  # micro-batches per optimizer step (divides group_size * prompts_per_step)
     dynamic_sampling: Any = None  # a DynamicSamplingConfig; None or enabled=False = off
     kl_by_domain: dict[str, float] = field(default_factory=dict)  # per-row KL weight by domain; missing = beta
+    max_tokens_by_mode: dict[str, int] = field(default_factory=dict)  # a row's mode -> its token budget; missing = max_tokens
 
 
 def grpo_args(cfg: PipelineConfig, job: RLJob) -> Any:
@@ -81,7 +82,7 @@ def grpo_args(cfg: PipelineConfig, job: RLJob) -> Any:
         output_dir=str(job.out_dir / "trainer"), max_steps=job.steps, learning_rate=job.learning_rate,
         per_device_train_batch_size=job.group_size * job.prompts_per_step // job.gradient_accumulation_steps,
         gradient_accumulation_steps=job.gradient_accumulation_steps,
-        num_generations=job.group_size, max_completion_length=job.max_tokens,
+        num_generations=job.group_size, max_completion_length=max([job.max_tokens, *job.max_tokens_by_mode.values()]),
         temperature=r.temperature, top_p=r.top_p, top_k=r.top_k if r.top_k > 0 else 0,
         beta=max([job.beta, *job.kl_by_domain.values()]),  # per-row weights: v32_loss.py
         use_bias_correction_kl=g.unbiased_kl, off_policy_mask_threshold=g.off_policy_mask_threshold,
@@ -117,10 +118,11 @@ def rl_dataset(job: RLJob) -> Any:
 
 
 def with_modes(rows: list[dict[str, Any]], mode: str, seed: int) -> list[dict[str, Any]]:
-    """Set each row's ``mode``; ``both`` alternates thinking / non-thinking in a seeded shuffle."""
+    """Set each row's ``mode``; ``both`` alternates thinking / non-thinking in a seeded shuffle: each
+    prompt once per mode, except a row that names its own mode (``mode`` column), which keeps it."""
     if mode != "both":
         return [{**r, "mode": mode} for r in rows]
-    out = [{**r, "mode": m} for r in rows for m in MODES]
+    out = [{**r, "mode": m} for r in rows for m in ((r["mode"],) if r.get("mode") in MODES else MODES)]
     random.Random(seed).shuffle(out)
     return out
 
@@ -153,7 +155,8 @@ def build_trainer(cfg: PipelineConfig, job: RLJob, router: Any, engine: Any) -> 
     r = cfg.rollout
     sampling = SamplingConfig(max_tokens=job.max_tokens, temperature=r.temperature, top_p=r.top_p, top_k=r.top_k)
     tools = {t.__name__: t for ts in job.tools.values() for t in ts}
-    rollout = EngineRollout(engine, sampling, tools=tools, max_tool_calls=cfg.rollout.max_tool_calls)
+    rollout = EngineRollout(engine, sampling, tools=tools, max_tool_calls=cfg.rollout.max_tool_calls,
+                            max_tokens_by_mode=job.max_tokens_by_mode)
     args = grpo_args(cfg, job)
     from .knobs import model_init_kwargs
 

@@ -24,6 +24,8 @@ the policy (LoRA merged) is streamed into the engine and checked (pipeline/train
 Mode: read from the prompt's system turn (``templates.SYSTEM_PROMPTS``), so one dataset can
 mix thinking and non-thinking rows. Tools: see ``pipeline/rollout/tool_calls.py``; a row may call the
 tools its system prompt advertises, up to ``max_tool_calls`` times, within the token budget.
+Budget: ``max_tokens_by_mode`` gives each mode its own sampled-token limit (the experts give thinking
+rows a longer one, see ``experts.<d>.thinking_max_tokens``); a mode it lacks uses ``sampling.max_tokens``.
 """
 from __future__ import annotations
 
@@ -57,6 +59,7 @@ class _Track:
     calls: int = 0
     finish: str = "stop"
     last: list[int] = field(default_factory=list)  # the latest sampled segment
+    budget: int | None = None  # sampled tokens allowed (its mode's max_tokens); None = the sampling's
 
     def add(self, ids: list[int], logprobs: list[float] | None, sampled: bool) -> None:
         self.ids += ids
@@ -72,9 +75,10 @@ class EngineRollout:
     """Callable ``rollout_func(prompts, trainer) -> dict`` for TRL's GRPOTrainer."""
 
     def __init__(self, engine: RolloutEngine, sampling: SamplingConfig, tools: dict[str, Callable[..., str]] | None = None,
-                 max_tool_calls: int = 3):
+                 max_tool_calls: int = 3, max_tokens_by_mode: dict[str, int] | None = None):
         self.engine, self.tok = engine, engine.tokenizer
         self.sampling = replace(sampling, logprobs=True, include_stop_token=True)
+        self.max_tokens_by_mode = dict(max_tokens_by_mode or {})  # a row's mode -> its budget; missing: sampling's
         self.tools, self.max_tool_calls = dict(tools or {}), max_tool_calls
         self.synced_step: int | None = None
         self.completions = 0  # completions returned to TRL, all steps (dynamic sampling generates more)
@@ -135,21 +139,23 @@ class EngineRollout:
             text, _ = render(self.tok, msgs, None, tools=[self.tools[t] for t in sorted(allowed)] or None)
             pids = self.tok(text, add_special_tokens=False)["input_ids"]
             prefill = self.tok(PREFILL[mode], add_special_tokens=False)["input_ids"] if PREFILL[mode] else []
+            budget = self.max_tokens_by_mode.get(mode, self.sampling.max_tokens)
             for _ in range(n):
-                tr = _Track(pids, tools=allowed)
+                tr = _Track(pids, tools=allowed, budget=budget)
                 tr.add(prefill, None, sampled=False)
                 tracks.append(tr)
-            firsts.append((pids + prefill, n))
+            firsts.append((pids + prefill, n, budget))
         self._first_turn(tracks, firsts)
         self._tool_turns(tracks)
         return tracks
 
-    def _first_turn(self, tracks: list[_Track], firsts: list[tuple[list[int], int]]) -> None:
+    def _first_turn(self, tracks: list[_Track], firsts: list[tuple[list[int], int, int]]) -> None:
         stop = [CALL_CLOSE] if self.tools else []
         outs: list = []
-        for n in sorted({n for _, n in firsts}):  # one engine call per group size
-            idx = [i for i, (_, k) in enumerate(firsts) if k == n]
-            res = self.engine.generate_ids([firsts[i][0] for i in idx], replace(self.sampling, n=n, stop=stop))
+        for n, budget in sorted({(n, b) for _, n, b in firsts}):  # one engine call per group size and token budget
+            idx = [i for i, (_, k, b) in enumerate(firsts) if (k, b) == (n, budget)]
+            res = self.engine.generate_ids([firsts[i][0] for i in idx],
+                                           replace(self.sampling, n=n, stop=stop, max_tokens=budget))
             outs += list(zip(idx, res))
         it = iter(tracks)
         for _, samples in sorted(outs, key=lambda x: x[0]):
@@ -169,12 +175,12 @@ class EngineRollout:
         return ids[:k], (lps[:k] if lps is not None else None)
 
     def _tool_turns(self, tracks: list[_Track]) -> None:
-        budget = self.sampling.max_tokens
         for _ in range(self.max_tool_calls):
             todo = []
             for tr in tracks:
+                tr.budget = tr.budget or self.sampling.max_tokens
                 call = parse_tool_call(self.tok.decode(tr.last)) if tr.tools and tr.finish == "stop" else None
-                if call is None or tr.calls >= self.max_tool_calls or tr.sampled >= budget:
+                if call is None or tr.calls >= self.max_tool_calls or tr.sampled >= tr.budget:
                     continue
                 t = time.perf_counter()
                 result = run_tool_call(call, {k: v for k, v in self.tools.items() if k in tr.tools})
@@ -186,7 +192,7 @@ class EngineRollout:
                 return
             limit = getattr(self.engine, "max_model_len", None) or 10**9
             for tr in todo:
-                room = min(budget - tr.sampled, limit - len(tr.prompt_ids) - len(tr.ids))
+                room = min(tr.budget - tr.sampled, limit - len(tr.prompt_ids) - len(tr.ids))
                 if room < 1:  # the tool result filled the context: end this completion as truncated
                     tr.finish = "length"
                     continue
