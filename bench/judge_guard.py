@@ -58,6 +58,19 @@ HELDOUT_FIRST_TOUCH: dict[str, Any] = {
                           "injections (80%), met on benign (0%). Round 2 then changed the rules with these misses "
                           "in view (eleven more languages, personas, authority claims, 'whoever checks'), so this "
                           "file's live numbers are tuned numbers now; judge_redteam_heldout2 is the fresh split"},
+    "judge_redteam_heldout2": {"rules_frozen_commit": "7eaeaf8", "heldout_written_commit": "12d7496",
+                               "injections_flagged": "30/46", "benign_flagged": "3/104",
+                               "injections_flagged_in_the_41_lexicon_languages": "27/41",
+                               "injections_flagged_outside_them": "3/5 (lt, af flagged; ca, az, et not)",
+                               "missed": "mostly new English classes with no grader/score vocabulary in one "
+                                         "sentence: fake rubric items, star ratings, 'well-calibrated evaluator', "
+                                         "answer-key claims, an amended brevity rule, YAML front matter, a bribe, a "
+                                         "persona without a top-score word, a policy notice, an aside to 'model doing "
+                                         "the scoring'; de/tr/vi addresses with words outside the lexicon",
+                               "false_positives": "a jailbreak explanation (role-play + no restrictions, without a "
+                                                  "discussion word), two code answers with 'score = 0' read as "
+                                                  "pseudo-configuration",
+                               "note": "measured once; goal not met (65.2% flagged, 2.9% benign flagged)"},
 }
 # Measured once per split before the rules were changed for it (see the module doc), and the
 # guard as it was before this work (commit e97e1e8) on the whole set.

@@ -26,13 +26,14 @@ from .collect import RunData, collect_run
 
 def run_context(run: RunData) -> dict[str, Any]:
     """Everything the renderers show for one run, as plain data (tables) and data: URIs (plots)."""
-    from . import constitution, plots, tables
+    from . import constitution, modes, plots, tables
 
     return {
         "name": run.name, "dir": str(run.run_dir), "summary": tables.summary(run.metrics),
         "all_metrics": tables.all_metrics(run.metrics), "forgetting": tables.forgetting(run.metrics, run.comparisons),
         "paired": tables.paired(run.metrics, run.comparisons), "judge_identity": run.judge,
         "reward_vs_correctness": tables.reward_vs_correctness(run.metrics),
+        "mode_following": modes.mode_rows(run.metrics),
         "statistics": run.statistics,
         "curves": plots.training_curves(run.train_logs), "lengths": plots.length_histograms(run.samples),
         "judge": tables.judge_rows(run.metrics), "samples": tables.pick_samples(run.samples),

@@ -75,6 +75,11 @@ TEMPLATE = r"""<!DOCTYPE html>
 <table id="reward-gap-table"><thead><tr><th class="l">model</th><th class="l">domain</th><th class="l">correctness</th><th>value [95% CI]</th><th>training reward [95% CI]</th></tr></thead><tbody>
 {% for x in r.reward_vs_correctness %}<tr><td class="l">{{ x.model }}</td><td class="l">{{ x.domain }}</td><td class="l">{{ x.metric }}</td><td>{{ vci(x.value, x.ci, none) }}</td><td>{{ vci(x.reward, x.reward_ci, none) }}</td></tr>{% endfor %}
 </tbody></table>{% endif %}
+{% if r.mode_following and not comparison %}<h2>Mode following</h2>
+<p><small>Share of eval answers written in the mode the prompt asked for: thinking = one non-empty &lt;think&gt; block then an answer, non-thinking = no think tags; [95% CI], samples.</small></p>
+<table id="mode-following-table"><thead><tr><th class="l">model</th><th class="l">mode</th><th>follows the mode [95% CI]</th><th>samples</th></tr></thead><tbody>
+{% for x in r.mode_following %}<tr><td class="l">{{ x.model }}</td><td class="l">{{ x.mode }}</td><td>{{ vci(x.rate, x.ci, none) }}</td><td>{{ x.n }}</td></tr>{% endfor %}
+</tbody></table>{% endif %}
 <h2>Judge</h2>
 {% if r.judge_identity %}{% set j = r.judge_identity %}<p id="judge-identity">One fixed judge scored every model of this run: <b>{{ j.model }}</b> (backend {{ j.backend }}{% if j.get("path") %}, checkpoint hash <code>{{ j.get("checkpoint_hash") }}</code>, path <code>{{ j.get("path") }}</code>{% else %}, endpoint <code>{{ j.get("endpoint") }}</code>{% endif %}, guard {{ j.get("guard") }}).</p>{% endif %}
 {% if r.judge %}<table id="judge-table"><thead><tr><th class="l">model</th><th class="l">domain</th><th>score</th><th class="l">per criterion</th><th>guard flag rate</th></tr></thead><tbody>

@@ -119,6 +119,16 @@ def _reward_gap(r: dict[str, Any]) -> list[str]:
          for x in r["reward_vs_correctness"]])
 
 
+def _mode_following(r: dict[str, Any]) -> list[str]:
+    """Share of answers in the requested mode, per model and mode (pipeline/report/modes.py)."""
+    if not r.get("mode_following"):
+        return []
+    return ["## Mode following", "", "Share of eval answers written in the mode the prompt asked for: thinking = one "
+            "non-empty `<think>` block then an answer, non-thinking = no think tags. Cells: rate [95% CI] (samples).",
+            ""] + table(["model", "mode", "follows the mode [95% CI]", "samples"],
+                        [[x["model"], x["mode"], value_ci(x["rate"], x["ci"]), x["n"]] for x in r["mode_following"]])
+
+
 def _constitution(r: dict[str, Any]) -> list[str]:
     """Training vs gold judge agreement, and the constitutional penalty per principle (issue 17)."""
     lines: list[str] = []
@@ -142,7 +152,7 @@ def _run(r: dict[str, Any], compare: bool) -> list[str]:
         lines += ["## Summary (headline metric per domain; best in bold)", "",
                   "Cells: value [95% CI] (prompts/samples); CIs bootstrap over prompts.", ""] + _summary(r["summary"])
         lines += _paired(r) + ["## Forgetting (final model; a drop counts only when significant)", ""] + _forgetting(r)
-        lines += _reward_gap(r)
+        lines += _reward_gap(r) + _mode_following(r)
     if r["judge"] or r["judge_identity"]:
         lines += ["## Judge", ""] + _judge_identity(r["judge_identity"])
     if r["judge"]:

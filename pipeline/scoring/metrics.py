@@ -18,6 +18,10 @@ Metric names (a metric is absent when no row carries what it needs):
   experts/datasets/code.py mixes them into the code eval split);
 - ``language_consistency`` (mean component, i.e. the share of target-language words) and
   ``language_consistency_rate`` (share of rows at or above ``LANGUAGE_CONSISTENT``);
+- ``mode_following_rate``: share of samples answered in the mode their prompt asked for
+  (:func:`follows_mode`: thinking = one non-empty ``<think>...</think>`` block, then a non-empty answer;
+  non-thinking = no think tags), with a Wilson interval; :func:`mode_following` pools it per mode over
+  a model's domains for the report;
 - ``rubric_judge`` (mean judge score) and ``rubric_judge/<criterion>`` (per-criterion means),
   ``judge_flagged_rate`` (share of rows of a judged domain where the injection guard fired,
   i.e. the router's ``info["rubric_judge"]["guard"]`` is set).
@@ -44,7 +48,8 @@ CI_METRICS = ("accuracy", "reward_mean", "rubric_judge", "humaneval_pass@1", "la
 RATE_METRICS = {"truncation_rate": lambda r: r.get("finish_reason") == "length",
                 "unparseable_rate": lambda r: r.get("status") == "unparseable",
                 "flagged_rate": lambda r: r.get("status") == "flagged",
-                "error_rate": lambda r: r.get("status") in ("error", "timeout")}
+                "error_rate": lambda r: r.get("status") in ("error", "timeout"),
+                "mode_following_rate": lambda r: follows_mode(r)}
 LANGUAGE_CONSISTENT = 0.95
 JUDGE = "rubric_judge"
 CI_SUFFIX = "_ci"
@@ -60,6 +65,37 @@ def is_correct(row: dict[str, Any]) -> bool | None:
     comps = row.get("components") or {}
     vals = [comps[name] for name in CORRECTNESS if comps.get(name) is not None]
     return (min(vals) >= 1.0) if vals else None
+
+
+def follows_mode(row: dict[str, Any]) -> bool:
+    """Whether a sample answers in its row's mode (``mode``, default non-thinking), by the ``format``
+    reward's rule without ``\\boxed{}``: thinking = exactly one non-empty ``<think>...</think>`` block at the
+    start and a non-empty answer after it (a thinking answer cut off inside its block does not follow);
+    non-thinking = no think tags at all."""
+    from rewards.format import Format
+
+    res = Format()([{"completion": row.get("completion") or "", "mode": row.get("mode") or "non_thinking"}])[0]
+    return res.score == 1.0
+
+
+def mode_following(models: dict[str, dict[str, dict[str, Any]]]) -> dict[str, dict[str, dict[str, Any]]]:
+    """``{model: {mode: {rate, ci, n}}}``: ``mode_following_rate`` pooled over a model's domain keys per
+    mode (``<domain>@<mode>``, a plain domain key is non-thinking), weighted by samples, Wilson CI."""
+    out: dict[str, dict[str, dict[str, Any]]] = {}
+    for model, per in models.items():
+        counts: dict[str, list[int]] = {}
+        for key, m in per.items():
+            if "mode_following_rate" not in m or not m.get("n_samples"):
+                continue
+            mode = key.split("@", 1)[1] if "@" in key else "non_thinking"
+            n = int(m["n_samples"])
+            cell = counts.setdefault(mode, [0, 0])
+            cell[0] += round(m["mode_following_rate"] * n)
+            cell[1] += n
+        if counts:
+            out[model] = {mode: {"rate": hits / n, "ci": list(wilson(hits, n)), "n": n}
+                          for mode, (hits, n) in sorted(counts.items())}
+    return out
 
 
 def is_humaneval(row: dict[str, Any]) -> bool:
