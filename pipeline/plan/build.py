@@ -103,7 +103,11 @@ def plan_config(cfg: PipelineConfig) -> tuple[Arch, list[StagePlan]]:
 
 
 def check_plan(cfg: PipelineConfig) -> tuple[Arch, list[StagePlan]]:
-    """plan_config, raising the first stage's problem (a one-line ConfigError) when ``plan.check`` is on."""
+    """plan_config, raising the first stage's problem (a one-line ConfigError) when ``plan.check`` is on. The
+    FSDP settings are checked as the GPU trainer will take them (pipeline/train/fsdp.py)."""
+    from ..train.fsdp import fsdp_args
+
+    fsdp_args(cfg.training.model_dump(), cuda=True)
     arch, plans = plan_config(cfg)
     problem = next((p.problem for p in plans if p.problem), None)
     if problem is not None and cfg.plan.check:

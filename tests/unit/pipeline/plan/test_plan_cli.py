@@ -37,3 +37,8 @@ def test_full_finetuning_too_large_points_at_fsdp_or_lora(capsys):
     assert main(["plan", CLUSTER, "model=meta-llama/Llama-3.1-70B-Instruct", "experts={}", "stages=[mixed]"]) == 2
     err = capsys.readouterr().err
     assert "training.fsdp.enabled" in err and "mixed.lora" in err
+
+
+def test_validate_refuses_fsdp_with_gradient_checkpointing(capsys):
+    assert main(["validate", CLUSTER, "training.fsdp.enabled=true"]) == 2  # the cluster config recomputes activations
+    assert "training.gradient_checkpointing: under FSDP use training.fsdp.activation_checkpointing" in capsys.readouterr().err
