@@ -21,6 +21,7 @@ its tests is never confused with a broken sandbox.
 """
 from __future__ import annotations
 
+import inspect
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, fields
@@ -61,7 +62,8 @@ class SandboxConfig:
 class Program:
     """One run: the program text, extra files next to it, text for its stdin, a per-run time limit,
     and how much of stdout's end to keep when more than the config's ``tail_bytes`` (capped at
-    ``max_output_bytes``; ``code_tests`` reads its result line from there)."""
+    ``max_output_bytes``; ``code_tests`` reads its result line from there). A backend whose ``run``
+    has no ``tail_bytes`` parameter keeps its own tail."""
 
     code: str
     files: dict[str, str] | None = None
@@ -104,9 +106,10 @@ class SandboxBase:
         progs = [p if isinstance(p, Program) else Program(p) for p in programs]
         if not progs:
             return []
+        takes_tail = "tail_bytes" in inspect.signature(self.run).parameters  # a backend written before it may not
         with ThreadPoolExecutor(max_workers=min(self.workers, len(progs))) as pool:
-            return list(pool.map(lambda p: self.run(p.code, files=p.files, stdin=p.stdin, timeout_s=p.timeout_s,
-                                                    **({"tail_bytes": p.tail_bytes} if p.tail_bytes else {})), progs))
+            return list(pool.map(lambda p: self.run(p.code, files=p.files, stdin=p.stdin, timeout_s=p.timeout_s, **(
+                {"tail_bytes": p.tail_bytes} if p.tail_bytes and takes_tail else {})), progs))
 
 
 # The built-in backends, imported on first use; register_sandbox adds a factory or "module:Class".

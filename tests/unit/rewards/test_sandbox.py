@@ -193,3 +193,13 @@ def _uid(proc_dir: str) -> int:
         return os.stat(proc_dir).st_uid
     except OSError:
         return -1
+
+
+def test_run_many_still_drives_a_backend_whose_run_predates_tail_bytes():
+    from rewards.sandbox import Program, SandboxBase, SandboxResult
+
+    class Old(SandboxBase):
+        def run(self, code, files=None, stdin=None, timeout_s=None):
+            return SandboxResult("ok", 0, code, "", 0.0)
+
+    assert [r.stdout_tail for r in Old().run_many([Program("a", tail_bytes=10), "b"])] == ["a", "b"]
