@@ -145,10 +145,13 @@ def _load_failed(load_error: str, info: dict[str, Any]) -> RewardResult:
 
 
 def _short(value: Any) -> str:
-    try:
-        return repr(decode(value))[:80]
-    except Exception:  # noqa: BLE001 - untrusted data: show its raw form
-        return json.dumps(value)[:80]
+    """At most 80 characters of an encoded value for ``info`` (untrusted data: never raises)."""
+    for show in (lambda v: repr(decode(v)), json.dumps):
+        try:
+            return show(value)[:80]
+        except Exception:  # noqa: BLE001, S112 - malformed or too deep: try the next form
+            continue
+    return "an unreadable value"
 
 
 @dataclass

@@ -81,6 +81,12 @@ AFTER_DESIGN = {
         "import os, sys\nnonce = sys._getframe(1).f_globals.get('_nonce', '')\n"
         "line = '{\"outputs\": ' + '[' * 100000 + ']' * 100000 + ', \"load_error\": null}'\n"
         "def add(a, b):\n    os.write(1, ('\\n' + nonce + ' ' + line + '\\n').encode())\n    os._exit(0)\n"),
+    "forged_deep_and_huge_values": (  # values that parse but might break the comparison or the info text
+        "import os, sys\nnonce = sys._getframe(1).f_globals.get('_nonce', '')\n"
+        "deep = '[\"list\", [' * 400 + ']]' * 400\nhuge = '[\"int\", \"0x' + 'f' * 200000 + '\"]'\n"
+        "line = '{\"outputs\": [[\"ok\", ' + deep + '], [\"ok\", ' + huge + '], [\"ok\", [\"set\", [' + huge + ']]]], "
+        "\"load_error\": null}'\n"
+        "def add(a, b):\n    os.write(1, ('\\n' + nonce + ' ' + line + '\\n').encode())\n    os._exit(0)\n"),
     "fake_class_attribute": (
         "class Fake:\n    __class__ = int\n    def __eq__(self, o): return True\n    def __repr__(self): return '3'\n"
         "def add(a, b):\n    return Fake()\n"),
