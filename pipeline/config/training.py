@@ -28,6 +28,12 @@ class TrainingConfig(Section):
     """Attention kernel the policy is loaded with; None = transformers' default (sdpa where supported)."""
     gradient_checkpointing: bool = False
     """Recompute activations in the backward pass: less memory, about 30% more compute."""
+    max_tokens_per_micro_batch: int | None = Field(None, gt=0)
+    """Token budget of one forward/backward pass. The RL stages split each step's group_size x prompts_per_step
+    completions into the fewest micro-batches (at least gradient_accumulation_steps) of at most this many tokens,
+    counting every row at its longest (the expert spec's max_prompt_len + max_tokens), and SFT splits
+    sft.batch_size x sft.grad_accum rows of sft.max_length the same way: the same gradient in more, smaller passes
+    (pipeline/config/batching.py). None = gradient_accumulation_steps / sft.batch_size as configured."""
     fsdp: FSDPConfig = Field(default_factory=FSDPConfig)
     """FSDP2 sharding of the policy across the GPUs of a training stage (pipeline/config/sharding.py); CUDA only."""
 

@@ -86,14 +86,18 @@ def sft_args(spec: dict[str, Any]) -> Any:
     from trl import SFTConfig
 
     from ..train.fsdp import fsdp_args
+    from ..config.batching import micro_batches
     from ..train.knobs import model_init_kwargs, precision_args
 
     s, cuda = spec["sft"], torch.cuda.is_available()
+    split = micro_batches(s["batch_size"] * s["grad_accum"], s["max_length"],  # training.max_tokens_per_micro_batch
+                          spec["training"].get("max_tokens_per_micro_batch"), s["grad_accum"], "sft.grad_accum",
+                          "sft.max_length")
     return SFTConfig(
         output_dir=str(Path(spec["out_dir"]) / "trainer"), num_train_epochs=s["epochs"],
-        learning_rate=s["learning_rate"], per_device_train_batch_size=s["batch_size"],
+        learning_rate=s["learning_rate"], per_device_train_batch_size=split.size,
         per_device_eval_batch_size=s["batch_size"],
-        gradient_accumulation_steps=s["grad_accum"], max_length=s["max_length"],
+        gradient_accumulation_steps=split.accumulation, max_length=s["max_length"],
         completion_only_loss=True, assistant_only_loss=False, packing=s["packing"],
         lr_scheduler_type="linear", warmup_steps=0, logging_steps=1,
         save_strategy="steps", save_steps=s["save_steps"], save_total_limit=2,

@@ -68,6 +68,21 @@ class RLJob:
     max_tokens_by_mode: dict[str, int] = field(default_factory=dict)  # a row's mode -> its token budget; missing = max_tokens
 
 
+def micro_batch_split(cfg: PipelineConfig, job: RLJob) -> Any:
+    """The job's micro-batches (pipeline/config/batching.py): ``gradient_accumulation_steps`` as configured, or
+    more when ``training.max_tokens_per_micro_batch`` needs them for rows of up to the job's domains' prompt
+    budget + ``max_tokens`` tokens."""
+    from ..config.batching import rl_micro_batches, rl_sequence_tokens
+
+    seq = rl_sequence_tokens(sorted({r["domain"] for r in job.rows if "domain" in r}), job.max_tokens)
+    split = rl_micro_batches(job.group_size, job.prompts_per_step, seq, cfg.training.max_tokens_per_micro_batch,
+                             job.gradient_accumulation_steps)
+    if split.accumulation != job.gradient_accumulation_steps:
+        log.info("micro-batches of %d completions x %d tokens, %d per step (training.max_tokens_per_micro_batch=%d)",
+                 split.size, seq, split.accumulation, cfg.training.max_tokens_per_micro_batch)
+    return split
+
+
 def grpo_args(cfg: PipelineConfig, job: RLJob) -> Any:
     """The TRL GRPOConfig for a job: V3.2 settings from ``cfg.grpo``, sizes from the job."""
     import torch
@@ -77,11 +92,10 @@ def grpo_args(cfg: PipelineConfig, job: RLJob) -> Any:
     from .knobs import precision_args
 
     g, r = cfg.grpo, cfg.rollout
-    cuda = torch.cuda.is_available()
+    cuda, split = torch.cuda.is_available(), micro_batch_split(cfg, job)
     return GRPOConfig(
         output_dir=str(job.out_dir / "trainer"), max_steps=job.steps, learning_rate=job.learning_rate,
-        per_device_train_batch_size=job.group_size * job.prompts_per_step // job.gradient_accumulation_steps,
-        gradient_accumulation_steps=job.gradient_accumulation_steps,
+        per_device_train_batch_size=split.size, gradient_accumulation_steps=split.accumulation,
         num_generations=job.group_size, max_completion_length=max([job.max_tokens, *job.max_tokens_by_mode.values()]),
         temperature=r.temperature, top_p=r.top_p, top_k=r.top_k if r.top_k > 0 else 0,
         beta=max([job.beta, *job.kl_by_domain.values()]),  # per-row weights: v32_loss.py
