@@ -81,7 +81,10 @@ def cmd_plan(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     from .run.orchestrator import run_pipeline
 
-    return run_pipeline(_load(args), from_stage=args.from_stage)
+    cfg = _load(args)
+    if any(r.num_gpus > 0 for r in cfg.resources.values()) or cfg.rollout.engine_num_gpus > 0:
+        print(_memory_plan(cfg, strict=False), flush=True)  # a GPU run: refuse a plan that cannot fit, before Ray starts
+    return run_pipeline(cfg, from_stage=args.from_stage)
 
 
 def _check_stage_name(name: str) -> None:

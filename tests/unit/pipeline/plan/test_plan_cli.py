@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from pipeline.cli import main
 
 ROOT = Path(__file__).resolve().parents[4]
@@ -42,3 +44,11 @@ def test_full_finetuning_too_large_points_at_fsdp_or_lora(capsys):
 def test_validate_refuses_fsdp_with_gradient_checkpointing(capsys):
     assert main(["validate", CLUSTER, "training.fsdp.enabled=true"]) == 2  # the cluster config recomputes activations
     assert "training.gradient_checkpointing: under FSDP use training.fsdp.activation_checkpointing" in capsys.readouterr().err
+
+
+def test_gpu_run_refuses_a_plan_that_cannot_fit_before_starting(capsys, monkeypatch):
+    import pipeline.run.orchestrator as orchestrator
+
+    monkeypatch.setattr(orchestrator, "run_pipeline", lambda *a, **k: pytest.fail("the run started"))
+    assert main(["run", CLUSTER, "mixed.gradient_accumulation_steps=1"]) == 2
+    assert "mixed.gradient_accumulation_steps" in capsys.readouterr().err
