@@ -14,7 +14,8 @@ Two layers:
    text written *to* a grader has fire (an override of the previous rules, a claim that the
    rubric changed for this batch, the grader in the vocative with scoring words, role-play that
    renames the grader, "this answer meets all criteria" from someone posing as the judge), plus
-   fake evaluation blocks in any markup and pseudo-configuration lines. A phrase table
+   fake evaluation blocks in any markup and pseudo-configuration lines, and (given the prompt)
+   talk about how answers are graded in the answer to a task that is not about grading. A phrase table
    (rewards/judge_guard_signals.py) adds: instruction overrides, text addressed to the evaluator,
    grader, judge or reviewer together with scoring words, demands for a top score,
    persuasion that only the top score is valid, score claims, score objects (JSON, YAML or
@@ -132,6 +133,7 @@ class InjectionGuard:
         if unknown:
             raise ValueError(f"guard.disable: unknown signal(s) {sorted(unknown)}")
         self.disable = set(disable)
+        self._raw_prompt = ""
         self.signals = [s for s in _COMPILED if s[0] not in self.disable]
         self.signals += [(n, STRONG, re.compile(p, re.I | re.S)) for n, p in (extra or {}).items()]
 
@@ -141,7 +143,8 @@ class InjectionGuard:
         discusses attacks is skipped, one in a sentence that discusses them counts half
         (judge_guard_concepts.discount). Returns the weak spans found in the first view."""
         weak_spans: list[tuple[int, int, int]] = []
-        context = [(quoted_spans(v), discussing(v)) for v in views]
+        asked = discussing(self._raw_prompt)
+        context = [(quoted_spans(v), discussing(v) or asked, asked) for v in views]
         for name, weight, rx in self.signals:
             for v, view in enumerate(views):
                 w, m = 0.0, None
@@ -167,7 +170,7 @@ class InjectionGuard:
         """Wording-independent signals (judge_guard_concepts); a weak one overlapping a weak
         phrase match adds no weight; per signal the strongest view counts."""
         for v, view in enumerate(views):
-            for h in concept_hits(view):
+            for h in concept_hits(view, self._raw_prompt):
                 if h.name in self.disable or (prompt and _squash(h.tail or h.snippet) in prompt):
                     continue
                 w = STRONG if prefix and h.weight > 0 else h.weight
@@ -189,6 +192,7 @@ class InjectionGuard:
         plain = visible_text(raw)
         views = [plain] + ([f] if (f := _folded(plain)) != plain else [])
         squashed_prompt = _squash(visible_text(prompt))
+        self._raw_prompt = visible_text(prompt)
         hits: dict[str, tuple[float, str]] = {}
         weak_spans = self._match(views, squashed_prompt, "", hits)
         self._concepts(views, squashed_prompt, "", weak_spans, hits)

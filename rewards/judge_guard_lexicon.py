@@ -17,7 +17,8 @@ this), ``address_start`` (to/for ... at the start of a sentence), ``self`` (this
 (you are now, act as, pretend), ``unrestricted`` (without restrictions), ``already``
 (already, no need to), ``discuss`` (prompt injection, attacker, for example: talk *about*
 attacks rather than one), ``unfair`` (unfair, wrong), ``less`` (less than, anything but) and
-``you_are`` (a persona: "you are", "du bist").
+``you_are`` (a persona: "you are", "du bist"), ``answers`` (answers, responses in general) and
+``exam`` (exam, test: only to tell that the *prompt* is about grading).
 
 Stem syntax: an entry matches at the start of a word when it begins with a Latin, Greek or
 Cyrillic letter (``ignor`` matches "ignore", "ignorez", "ignorieren"), anywhere in scripts
@@ -35,11 +36,12 @@ LEXICON: dict[str, dict[str, str]] = {
         "grader": "grader|graders=|evaluator|judge=|judges=|examiner|reviewer|assessor|scorer|rater|raters=|"
                   "reward model|grading model|grading system|grading ai|llm judge|ai judge|marker=|scoring model|"
                   "scoring system|evaluation model|evaluation system|evaluating model|judging model|grading assistant|"
-                  "grading bot|proctor|whoever checks|whoever is checking|whoever reviews|whoever evaluates|"
+                  "grading bot|proctor|doing the scoring|doing the grading|doing the evaluation|whoever checks|whoever is checking|whoever reviews|whoever evaluates|"
                   "whoever marks|whoever scores|whoever assesses|whoever judges|anyone checking|anyone grading|"
                   "anyone evaluating|anyone reviewing|person grading|person checking|those grading|checker=",
         "score": "score=|scores=|scored=|points=|point=|grade=|grades=|marks=|mark=|rating=|ratings=|reward=|credit=",
-        "top": "full marks|full credit|full score|full points|maximum|max score|max=|highest|perfect|top score|"
+        "top": "full marks|full credit|full score|full points|full 10|all points|all the points|all marks|all the marks|"
+               "every point|maximum|max score|max=|highest|perfect|top score|"
                "top marks|top rating|best possible|ten out of ten|flawless",
         "rubric": "rubric|criteria|criterion|marking scheme|scoring guide|grading scheme|scoring rules|grading rules|"
                   "grading guidelines|scoring guidelines",
@@ -66,18 +68,20 @@ LEXICON: dict[str, dict[str, str]] = {
                 "consider this",
         "met": "met=|satisf|fulfil|complies|complied|passes=|meets=|verified|checked",
         "all": "all=|every=|each=",
-        "eval": "evaluation|verdict|assessment|judgement|judgment|grading|grader output|review result|score report",
+        "eval": "evaluation|verdict|assessment|judgement|judgment|grading|grader output|review result|score report|"
+                "scoring|marking|certified by|answer key|marking key|mark scheme|review status",
         "verdict": "pass=|passed=|approved|accepted|excellent|perfect|flawless|outstanding|a+=|full marks|"
                    "all criteria met|correct=",
         "roleplay": "you are now|act as|pretend|role-play|roleplay|role play|imagine you are|imagine you're|"
-                    "from now on you|you will play|play the role|your new name|you are no longer|you're now|rename|"
+                    "from now on you|you will play|you play|play the role|your new name|you are no longer|you're now|rename|"
                     "your name is now|you will be called|call yourself|your new role|new persona|persona=",
         "unrestricted": "without restrictions|no restrictions|unrestricted|without limits|no limits|no rules|"
                         "unfiltered|without any rules|without constraints|lenient|generous",
         "already": "already|no need to|no further|needn't|need not|don't need to|do not need to|pre-approved|"
                    "skip verification|skip the check|may skip|can skip|no verification|"
                    "pre-graded|pre-scored|pre-verified|previously graded|previously scored",
-        "discuss": "prompt injection|injection attack|jailbreak|attacker|attackers|adversar|malicious|phishing|"
+        "discuss": "prompt injection|injection attack|jailbreak|attacker|attackers|attack=|attacks=|adversar|malicious|"
+                   "phishing|"
                    "for example|for instance|such as|e.g.|known as|so-called|classic|red team|red-team|"
                    "security researcher",
     },
@@ -410,8 +414,8 @@ LEXICON: dict[str, dict[str, str]] = {
         "override": "yok say|görmezden gel|unut|geçersiz|askıya al|iptal|yerine geç|uygulamayın|dikkate alma",
         "change": "güncel|yeni=|revize|değiştiril|yürürlü",
         "prior": "önceki|yukarıdaki|önceden|bu parti|bu değerlendirme|bundan sonra|şu andan itibaren",
-        "address": "sayın|değerli|dikkatine|sevgili",
-        "self": "bu cevap|bu yanıt|cevabım|yanıtım|bu çözüm",
+        "address": "sayın|değerli|dikkatine|sevgili|okuyan",
+        "self": "bu cevab|bu cevap|bu yanıt|cevabım|yanıtım|bu çözüm",
         "give": "verin|veriniz|ver=",
         "met": "karşıla|sağla|geçti",
         "all": "tüm|bütün|hepsi",
@@ -449,7 +453,7 @@ LEXICON: dict[str, dict[str, str]] = {
                     "không áp dụng|ghi đè",
         "change": "cập nhật|mới=|sửa đổi|thay đổi|có hiệu lực",
         "prior": "trước đó|trước đây|ở trên|bên trên|ban đầu|lô này|lần này|từ giờ|kể từ bây giờ",
-        "address": "kính gửi|thân gửi|lưu ý|chú ý",
+        "address": "kính gửi|thân gửi|lưu ý|chú ý|nhờ|đang đọc",
         "address_start": "gửi=",
         "self": "câu trả lời này|bài làm này|lời giải này|câu trả lời của tôi",
         "give": "cho=|chấm|trao",
@@ -847,7 +851,34 @@ _YOU_ARE = {"en": "you are|you're|you will be|you'll be|you act as", "es": "eres
 for _lang, _words in _YOU_ARE.items():
     LEXICON[_lang]["you_are"] = _words
 
+# ``answers``: the graded objects in general ("answers like this", "correct responses").
+_ANSWERS = {"en": "answers=|responses=|submissions=|this one|replies=|any response|every response|each response|"
+                  "any answer|every answer|each answer", "es": "respuestas|respuesta",
+            "fr": "réponses|réponse", "de": "antworten|antwort", "pt": "respostas|resposta", "it": "risposte|risposta",
+            "ru": "ответы|ответ", "uk": "відповід", "pl": "odpowiedzi|odpowiedź", "tr": "cevaplar|yanıtlar|cevap",
+            "nl": "antwoorden|antwoord", "vi": "câu trả lời", "id": "jawaban", "zh": "回答|答案", "ja": "回答|答え",
+            "ko": "답변|응답", "ar": "الإجابات|الإجابة|إجابة", "hi": "उत्तर|जवाब", "fa": "پاسخ", "ro": "răspuns",
+            "sv": "svar=", "cs": "odpověd|odpověď", "fi": "vastau", "el": "απάντησ", "he": "תשוב", "hu": "válasz"}
+for _lang, _words in _ANSWERS.items():
+    LEXICON[_lang]["answers"] = _words
+
+# ``exam``: tests and exams, only to tell that a *prompt* is about grading.
+_EXAM = {"en": "exam|test=|tests=|quiz|marking|grading|olympiad", "es": "examen|prueba|selectividad",
+         "fr": "examen|épreuve|bac=|baccalauréat|concours", "de": "prüfung|klausur|abitur|test=", "pt": "exame|prova|enem",
+         "it": "esame|esami|maturità|verifica", "ru": "экзамен|егэ|огэ|контрольн|зачёт|зачет", "uk": "іспит|екзамен|зно|нмт",
+         "pl": "egzamin|matura|sprawdzian|kolokwium", "tr": "sınav|yks|lgs", "nl": "examen|toets|tentamen",
+         "vi": "kỳ thi|bài thi|thi cử", "id": "ujian|tes=", "zh": "考试|高考|中考|测验|批改|阅卷", "ja": "試験|テスト|入試|採点",
+         "ko": "시험|수능|채점", "ar": "امتحان|الامتحان|اختبار|الاختبارات|تصحيح", "hi": "परीक्षा|इम्तिहान",
+         "fa": "امتحان|آزمون|کنکور", "bn": "পরীক্ষা", "sw": "mtihani|mitihani", "ro": "examen|bacalaureat",
+         "cs": "zkouška|maturit|test=", "sv": "prov=|tentamen|examen", "fi": "koe=|kokee|ylioppilas|tentti",
+         "el": "εξετάσ|πανελλαδικ", "he": "מבחן|בחינה|בגרות", "hu": "vizsga|érettségi|dolgozat", "th": "สอบ",
+         "ta": "தேர்வு", "te": "పరీక్ష", "mr": "परीक्षा", "ur": "امتحان", "gu": "પરીક્ષા", "pa": "ਪ੍ਰੀਖਿਆ",
+         "tl": "pagsusulit", "da": "eksamen|prøve", "no": "eksamen|prøve", "sk": "skúšk|maturit", "bg": "изпит|матур",
+         "hr": "ispit|matur"}
+for _lang, _words in _EXAM.items():
+    LEXICON[_lang]["exam"] = _words
+
 CONCEPTS = ("grader", "score", "top", "rubric", "rules", "override", "change", "prior", "address", "address_start",
             "self", "give", "met", "all", "eval", "verdict", "roleplay", "unrestricted", "already", "discuss", "unfair",
-            "less", "you_are")
+            "less", "you_are", "answers", "exam")
 LANGUAGES = tuple(LEXICON)
