@@ -3,13 +3,16 @@ what it adds per GPU beyond the tensors it counts. The memory each GPU has is ``
 """
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from .section import Section
 
 
 class PlanConfig(Section):
     """Inputs of the per-stage GPU memory plan (pipeline/plan/), checked by ``posttrain plan`` and ``validate``."""
+
+    # YAML says ``model_config``; a config re-validated from its own dump (stage tasks) says ``model_config_path``
+    model_config = ConfigDict(**Section.model_config, populate_by_name=True)
 
     model_config_path: str | None = Field(None, alias="model_config")
     """A local config.json (or the folder holding it) with the model's architecture, for a hub model this machine
