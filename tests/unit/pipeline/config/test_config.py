@@ -19,6 +19,8 @@ SHIPPED = sorted(p for p in (ROOT / "configs").rglob("*.yaml") if "constitutions
 def test_every_shipped_config_loads(path):
     cfg = load_config(path)
     assert cfg.model and cfg.domains
+    # stage tasks receive the config as its JSON dump and validate it again: the dump must load as itself
+    assert type(cfg).model_validate(cfg.model_dump(mode="json")) == cfg
 
 
 def test_overrides_are_typed_and_nested():
