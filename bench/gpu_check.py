@@ -1,11 +1,17 @@
-"""GPU check: a few GRPO steps in bf16 with HF generate, one SFT step and the rewards, on one GPU.
+"""GPU check: posttrain's own trainer path, then GRPO/SFT/generation throughput and the rewards, on one GPU.
 
     scripts/gpu_check.sh                         # on a CUDA machine: <= 8 min on one GPU, no network
     python -m bench.gpu_check --dry-run          # CPU smoke of the same code path (fp32, tiny sizes)
+    python -m bench.gpu_preflight                # only the preflight (also the first thing main() does)
 
-What it runs, on the embedded SmolLM2-135M-Instruct (already in the model cache; nothing is
-downloaded):
+It starts with the preflight (bench/gpu_preflight.py): every missing module and file listed at once, with
+how to bring it in offline, before anything heavy is imported. What it runs then, on the embedded
+SmolLM2-135M-Instruct (already in the model cache; nothing is downloaded):
 
+0. **trainer**: posttrain's GRPO path (``check_trainer``): the V3.2 trainer, the rollout adapter over the
+   stage's engine (CUDA vLLM in sleep mode where vllm is installed), the streamed weight sync and its probe
+   check, bf16 mixed precision, and with ``--part trainer --fsdp`` under torchrun FSDP2 over a world of 1;
+   it fails unless the parameters moved;
 1. **generation**: HF ``generate`` on the GPU in bf16, ``--prompts`` chat prompts x ``--n``
    samples x ``--max-tokens`` (the CUDA vLLM wheel is too large to carry to a lent machine);
 2. **GRPO**: TRL's GRPOTrainer with ``pipeline.train.grpo.grpo_args`` (bf16 on CUDA, the V3.2
@@ -154,6 +160,73 @@ def check_rewards(router: Any, completions: list[str], cfg: Any) -> dict[str, An
             "statuses": sorted({r["status"] for r in scored})}
 
 
+class _Varied:
+    """The math router plus a reward with variance in every group (the completion's length in characters / 100),
+    so a short check has non-zero advantages and must move the weights (math correctness alone is all-zero
+    for a small model within a few steps, and then GRPO has no gradient)."""
+
+    def __init__(self, router: Any):
+        self.router = router
+
+    def trl_reward_funcs(self) -> list[Any]:
+        def completion_length(prompts: list[Any], completions: list[Any], **_: Any) -> list[float]:
+            return [len(str(c)) / 100 for c in completions]
+
+        return [*self.router.trl_reward_funcs(), completion_length]
+
+    def close(self) -> None:
+        self.router.close()
+
+
+def check_trainer(model_path: str, args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
+    """posttrain's own GRPO path: the V3.2 trainer (pipeline/train/v32_loss.py) fed by the rollout adapter
+    (pipeline/train/rl_rollout.py) over ``rollout_engine(cfg)``: CUDA vLLM in sleep mode where vllm is
+    installed (sleep after generate, wake weights, streamed sync with the probe check, wake KV cache), else HF
+    generate; training.dtype bf16 (fp32 master weights, bf16 autocast); with ``--fsdp`` FSDP2 over a world of 1
+    (gpu_check.sh starts it under torchrun). Fails unless the parameters moved."""
+    import torch
+
+    from pipeline.config import PipelineConfig
+    from pipeline.data import load_split
+    from pipeline.rollout.base import vllm_available
+    from pipeline.rollout.build import rollout_engine
+    from pipeline.scoring.reward_factory import build_router
+    from pipeline.train.grpo import RLJob, build_trainer, with_modes
+    from pipeline.train.weights import iter_policy_weights
+
+    cuda = torch.cuda.is_available()
+    training: dict[str, Any] = {"dtype": "bf16" if cuda else "fp32"}
+    if args.fsdp:
+        training["fsdp"] = {"enabled": True}
+    cfg = PipelineConfig(model=model_path, seed=0, domains=["math"], logging={"report_to": []}, training=training,
+                         rollout={"backend": "vllm" if vllm_available() else "hf",
+                                  "max_model_len": 512 if args.dry_run else 1024,
+                                  "max_tokens": args.max_tokens, "gpu_memory_utilization": 0.3})
+    router, engine = _Varied(build_router(cfg, domains=["math"])), rollout_engine(cfg, model_path)
+    rows = with_modes(load_split(cfg, "math", "train"), "non_thinking", cfg.seed)[: args.steps * args.prompts_per_step]
+    job = RLJob(model=model_path, rows=rows, out_dir=tmp / "trainer", steps=args.steps, group_size=args.group_size,
+                prompts_per_step=args.prompts_per_step, learning_rate=1e-5, max_tokens=args.max_tokens, beta=0.0,
+                save_steps=args.steps + 1)
+    try:
+        trainer = build_trainer(cfg, job, router, engine)
+        before = {k: v.detach().float().cpu().clone() for k, v in iter_policy_weights(trainer.model)}
+        with Timer() as t:
+            trainer.train()
+        after = {k: v.detach().float().cpu() for k, v in iter_policy_weights(trainer.accelerator.unwrap_model(trainer.model))}
+        moved = sum(1 for k in before if k in after and not torch.equal(before[k], after[k]))
+        sleep = getattr(engine, "sleep", None)
+        out = {"steps": trainer.state.global_step, "train_s": round(t.seconds, 2), "params": len(before),
+               "params_moved": moved, "engine": engine.name, "dtype": training["dtype"], "fsdp": bool(args.fsdp),
+               "sleep_mode": sleep is not None, "asleep_after_training": sorted(sleep.asleep) if sleep else None,
+               **{k: round(v, 3) for k, v in trainer.posttrain_rollout.timings.items()}}
+    finally:
+        engine.close()
+        router.close()
+    if not moved:
+        raise SystemExit(f"gpu_check: posttrain's trainer ran {out['steps']} steps but no parameter moved")
+    return out
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--model", default=None, help="alias or local folder (no download happens); default the embedded "
@@ -166,6 +239,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--prompts-per-step", type=int, default=8)
     p.add_argument("--sft-steps", type=int, default=4)
     p.add_argument("--dry-run", action="store_true", help="allowed without CUDA: fp32 on CPU at tiny sizes")
+    p.add_argument("--part", choices=["all", "trainer"], default="all",
+                   help="trainer: only posttrain's own trainer path (gpu_check.sh runs it under torchrun with --fsdp)")
+    p.add_argument("--fsdp", action="store_true", help="FSDP2 over the torchrun world (CUDA only)")
     p.add_argument("--out-dir", default=None, help="default bench/results (dry runs: a temp folder)")
     args = p.parse_args(argv)
     if args.dry_run:
@@ -174,12 +250,34 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
+def _write(results: dict[str, Any], args: argparse.Namespace, name: str, t0: float) -> dict[str, Any]:
+    results["wall_s"] = round(time.perf_counter() - t0, 1)
+    if "grpo" in results:
+        results["tokens_per_s_per_gpu"] = {"generation": results["generation"]["tokens_per_s_per_gpu"],
+                                           "grpo_training": results["grpo"]["train_tokens_per_s_per_gpu"],
+                                           "sft_training": results["sft"]["train_tokens_per_s_per_gpu"]}
+    out_dir = args.out_dir or (tempfile.mkdtemp(prefix="gpu-check-dry-") if args.dry_run else None)
+    notes = ["trainer: posttrain's own path (V3.2 trainer, rollout adapter over rollout_engine with sleep mode where "
+             "CUDA vLLM exists, streamed weight sync with the probe check, bf16 = fp32 master + autocast, FSDP2 with "
+             "--fsdp under torchrun); params_moved counts weights that changed",
+             "generation: HF generate, bf16 on CUDA; GRPO: TRL GRPOTrainer (its own HF generate), trained prompt + "
+             "completion tokens / step seconds after step 1; SFT: num_input_tokens_seen / train seconds",
+             "dry runs (CPU, fp32, tiny sizes) only exercise the code path; their numbers mean nothing"]
+    path = write_result(name, vars(args), results, notes, Path(out_dir) if out_dir else None)
+    print(f"gpu_check: {results.get('tokens_per_s_per_gpu', results['trainer'])} on {results['gpus'] or results['device']}; "
+          f"{results['wall_s']} s; wrote {path}")
+    return results
+
+
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     args = parse_args(argv)
-    device, _, gpus = _device()
-    if device != "cuda" and not args.dry_run:
-        print("gpu_check: no CUDA device; pass --dry-run for the CPU smoke run", file=sys.stderr)
+    from .gpu_preflight import report
+
+    ready, text = report(args.model, need_cuda=not args.dry_run)
+    if not ready:  # every missing module and file at once, with how to bring it in offline
+        print(text, file=sys.stderr)
         raise SystemExit(2)
+    device, _, gpus = _device()
     from pipeline.models import resolve_model
     from pipeline.scoring.reward_factory import build_router
 
@@ -190,27 +288,21 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
 
             args.model = str(build_tiny_model(Path(d) / "tiny", seed=0))
         model_path = str(resolve_model(args.model or "smollm2-135m-instruct"))
+        results: dict[str, Any] = {"device": device, "gpus": gpus, "dry_run": args.dry_run, "model": args.model,
+                                   "trainer": check_trainer(model_path, args, Path(d))}
+        if args.part == "trainer":
+            return _write(results, args, "gpu_check_fsdp" if args.fsdp else "gpu_check_trainer", t0)
         cfg = _cfg(args)
         router = build_router(cfg, domains=["math"])
-        results: dict[str, Any] = {"device": device, "gpus": gpus, "dry_run": args.dry_run, "model": args.model}
-        gen = check_generation(model_path, args)
-        results["generation"] = {k: v for k, v in gen.items() if k != "completions"}
-        results["rewards"] = check_rewards(router, gen["completions"], cfg)
-        results["grpo"] = check_grpo(cfg, model_path, router, args, Path(d))
-        results["sft"] = check_sft(cfg, model_path, args, Path(d))
-    router.close()
-    results["wall_s"] = round(time.perf_counter() - t0, 1)
-    results["tokens_per_s_per_gpu"] = {"generation": results["generation"]["tokens_per_s_per_gpu"],
-                                       "grpo_training": results["grpo"]["train_tokens_per_s_per_gpu"],
-                                       "sft_training": results["sft"]["train_tokens_per_s_per_gpu"]}
-    out_dir = args.out_dir or (tempfile.mkdtemp(prefix="gpu-check-dry-") if args.dry_run else None)
-    notes = ["generation: HF generate, bf16 on CUDA; GRPO: TRL GRPOTrainer (its own HF generate), trained prompt + "
-             "completion tokens / step seconds after step 1; SFT: num_input_tokens_seen / train seconds",
-             "dry runs (CPU, fp32, tiny sizes) only exercise the code path; their numbers mean nothing"]
-    path = write_result("gpu_check", vars(args), results, notes, Path(out_dir) if out_dir else None)
-    print(f"gpu_check: {results['tokens_per_s_per_gpu']} tokens/s per GPU on {gpus or device}; "
-          f"{results['wall_s']} s; wrote {path}")
-    return results
+        try:
+            gen = check_generation(model_path, args)
+            results["generation"] = {k: v for k, v in gen.items() if k != "completions"}
+            results["rewards"] = check_rewards(router, gen["completions"], cfg)
+            results["grpo"] = check_grpo(cfg, model_path, router, args, Path(d))
+            results["sft"] = check_sft(cfg, model_path, args, Path(d))
+        finally:
+            router.close()
+    return _write(results, args, "gpu_check", t0)
 
 
 if __name__ == "__main__":

@@ -153,3 +153,31 @@ def ray_cluster() -> dict[str, Any]:
     import ray
 
     return dict(ray.cluster_resources())
+
+
+def rank_view(spec: dict[str, Any]) -> dict[str, Any]:
+    """What one training rank sees (a Ray Train entry; tests/integration/test_placement_ray.py): its rank
+    variables, its GPUs, and the device its colocated engine would use. On CUDA each rank's engine runs
+    under vLLM's external launcher, which takes device ``LOCAL_RANK`` of ``CUDA_VISIBLE_DEVICES``
+    (pipeline/rollout/engine_args.py); that must be the GPU Ray gave this rank."""
+    import os
+
+    import ray
+
+    from ..rollout.engine_args import EngineSpec, rank_info, vllm_kwargs
+
+    rank = rank_info()
+    visible = [d for d in os.environ.get("CUDA_VISIBLE_DEVICES", "").split(",") if d]
+    kwargs = vllm_kwargs(EngineSpec("model", seed=spec.get("seed", 0),
+                                    tensor_parallel_size=spec.get("tensor_parallel_size", 1)),
+                         cuda=bool(visible), rank=rank)
+    view = {"rank": rank.rank, "local_rank": rank.local_rank, "world_size": rank.world_size,
+            "gpu_ids": [str(g) for g in ray.get_gpu_ids()], "visible": visible,
+            "engine_device": visible[rank.local_rank] if len(visible) > rank.local_rank else None,
+            "executor": kwargs.get("distributed_executor_backend"), "seed": kwargs["seed"]}
+    if spec.get("out_dir"):  # every rank's view, not only rank 0's return value
+        import json
+        from pathlib import Path
+
+        (Path(spec["out_dir"]) / f"rank{rank.rank}.json").write_text(json.dumps(view))
+    return view
