@@ -14,6 +14,7 @@ from pydantic import Field, field_validator, model_validator
 
 from ..errors import ConfigError
 from ..vocab import MODES, STAGE_KINDS, Mode, ModeChoice, StageKind
+from .keep_routing import KeepRoutingConfig
 from .section import RENAMED, Section  # noqa: F401 (re-exported)
 from .cluster import ClusterSize
 from .rollout import RolloutConfig
@@ -157,6 +158,8 @@ class GRPOSettings(Section):
     keep_sampling_mask: bool = True
     """V3.2 keep-sampling-mask: with rollout.top_p < 1 or top_k > 0 the trainer's log-probs are taken over the same
     truncated token set, renormalised (re-derived from the trainer's logits, see v32_loss.py); no effect otherwise."""
+    keep_routing: KeepRoutingConfig = Field(default_factory=lambda: KeepRoutingConfig())
+    """V3.2 keep routing for MoE policies: off / engine / trainer / auto (pipeline/config/keep_routing.py)."""
     sampling_mask_chunk_tokens: int = Field(256, gt=0)
     """Tokens per block when the keep-sampling mask is computed (fp32 logits, sort, mask, log-softmax; forward and
     backward): peak extra memory ~ 10 x chunk x vocabulary x 4 bytes instead of that per token of the micro-batch."""

@@ -6,16 +6,28 @@ what vLLM returns by default, so the two backends report comparable numbers.
 Structured outputs (``SamplingConfig.structured``) are not implemented here: a request with
 one raises NotImplementedError instead of silently returning unconstrained text. Callers that
 can live without it check ``engine.supports_structured`` first (the judge wiring does).
+
+Keep routing: for a mixture-of-experts model, hooks on its routers record the experts every token was
+routed to while generating; each sample comes back as a ``RoutedSample`` whose ``routed_experts`` is
+(prompt + kept tokens, MoE layers, top_k), -1 where generate never fed the token back (the batch's last
+sampled token) (pipeline/train/keep_routing_record.py). A dense model returns plain samples.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from .base import RolloutEngine, Sample, SamplingConfig
 
 
+@dataclass
+class RoutedSample(Sample):
+    routed_experts: Any = None  # (prompt + completion tokens, MoE layers, top_k) int16; -1 = no route
+
+
 class HFEngine(RolloutEngine):
     name = "hf"
+    records_routes = True  # keep routing: records the MoE routes it generates with (none for a dense model)
 
     def __init__(self, model_path: str, dtype: str = "float32", seed: int = 0, batch_size: int = 16,
                  model: Any = None, trust_remote_code: bool = False, **_: Any):
@@ -56,8 +68,12 @@ class HFEngine(RolloutEngine):
                                           pad_token_id=self.pad_id, return_dict_in_generate=True, output_scores=s.logprobs)
         if not greedy:
             gen_kwargs.update(temperature=s.temperature, top_p=s.top_p, top_k=s.top_k if s.top_k > 0 else 0)
-        with torch.no_grad():
+        from ..train.keep_routing_record import RouteRecorder, find_routers, generate_routes
+
+        routers = find_routers(self.model)
+        with torch.no_grad(), RouteRecorder(routers) as rec:
             res = self.model.generate(input_ids=ids, attention_mask=mask, **gen_kwargs)
+        routes = generate_routes(rec, len(batch) * s.n, width) if routers else None
         new = res.sequences[:, width:]
         # scores = the processed (temperature, top-k/top-p) logits: the sampled token's logprob under the
         # distribution it was drawn from, as vLLM's processed_logprobs
@@ -65,8 +81,10 @@ class HFEngine(RolloutEngine):
                   if s.logprobs else None)
         eos = set(self.model.generation_config.eos_token_id if isinstance(self.model.generation_config.eos_token_id, list)
                   else [self.model.generation_config.eos_token_id or self.tokenizer.eos_token_id])
-        return [[self._sample(new[b * s.n + j], None if lp_all is None else lp_all[b * s.n + j], eos, s)
-                 for j in range(s.n)] for b in range(len(batch))]
+        out = [[self._sample(new[b * s.n + j], None if lp_all is None else lp_all[b * s.n + j], eos, s)
+                for j in range(s.n)] for b in range(len(batch))]
+        return out if routes is None else [[_routed(smp, routes[b * s.n + j, width - len(batch[b]):], len(batch[b]))
+                                            for j, smp in enumerate(row)] for b, row in enumerate(out)]
 
     def _sample(self, row: Any, lps: Any, eos: set[int], s: SamplingConfig) -> Sample:
         toks = row.tolist()
@@ -98,3 +116,9 @@ class HFEngine(RolloutEngine):
         from .probe import sequence_logprobs
 
         return sequence_logprobs(self.model, seqs)
+
+
+def _routed(sample: Sample, routes: Any, prompt_len: int) -> RoutedSample:
+    from ..train.keep_routing_record import fit_routes
+
+    return RoutedSample(**vars(sample), routed_experts=fit_routes(routes, prompt_len + len(sample.token_ids)))

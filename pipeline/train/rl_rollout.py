@@ -16,6 +16,10 @@ times by its sampler); we return one completion per prompt entry with:
   sampled tokens get a loss (TRL multiplies it into the loss mask);
 - ``completion_tokens`` and ``finish_reason``, forwarded to the rewards (length penalty).
 
+Keep routing: an engine that records MoE routes (HF backend) returns them per sample; they are kept
+in ``last_routes`` (one per returned completion, prompt + completion tokens) for the trainer to put in
+the batch (pipeline/train/keep_routing_trainer.py), not passed to TRL, whose extra fields reach the rewards.
+
 Dynamic sampling (pipeline/train/dynamic_sampling.py) generates a step's groups before TRL asks,
 through ``generate_timed``, and hands them over with ``stage(prompts, tracks)``: the next call with
 exactly those prompts returns them instead of sampling again. ``completions`` counts what TRL got.
@@ -59,6 +63,7 @@ class _Track:
     calls: int = 0
     finish: str = "stop"
     last: list[int] = field(default_factory=list)  # the latest sampled segment
+    routes: Any = None  # MoE routes of prompt_ids + ids from the engine's latest call (keep routing); None = none
     budget: int | None = None  # sampled tokens allowed (its mode's max_tokens); None = the sampling's
 
     def add(self, ids: list[int], logprobs: list[float] | None, sampled: bool) -> None:
@@ -69,6 +74,15 @@ class _Track:
     @property
     def sampled(self) -> int:
         return sum(self.mask)
+
+
+def _routes(tr: _Track) -> Any:
+    """The track's engine routes fitted to prompt + completion (-1 for tokens the engine gave no route)."""
+    if tr.routes is None:
+        return None
+    from .keep_routing_record import fit_routes
+
+    return fit_routes(tr.routes, len(tr.prompt_ids) + len(tr.ids))
 
 
 class EngineRollout:
@@ -83,6 +97,7 @@ class EngineRollout:
         self.synced_step: int | None = None
         self.completions = 0  # completions returned to TRL, all steps (dynamic sampling generates more)
         self._staged: tuple[list[Any], list[_Track]] | None = None
+        self.last_routes: list[Any] | None = None  # per completion of the last call: engine routes (keep routing)
         self.timings: dict[str, float] = {"generate_s": 0.0, "sync_s": 0.0, "tools_s": 0.0}
 
     def sync(self, trainer: Any) -> None:
@@ -116,6 +131,7 @@ class EngineRollout:
             self.sync(trainer)
             tracks = self.generate_timed(prompts)
         self.completions += len(tracks)
+        self.last_routes = [_routes(tr) for tr in tracks]
         return {"prompt_ids": [tr.prompt_ids for tr in tracks], "completion_ids": [tr.ids for tr in tracks],
                 "logprobs": [tr.logprobs for tr in tracks], "env_mask": [tr.mask for tr in tracks],
                 "completion_tokens": [tr.sampled for tr in tracks], "finish_reason": [tr.finish for tr in tracks]}
@@ -166,6 +182,7 @@ class EngineRollout:
         ids, lps = self._cut_at_call(list(sample.token_ids), sample.logprobs)
         tr.add(ids, lps, sampled=True)
         tr.finish, tr.last = sample.finish_reason, ids
+        tr.routes = getattr(sample, "routed_experts", None)  # covers the whole history the engine was given
 
     def _cut_at_call(self, ids: list[int], lps: list[float] | None) -> tuple[list[int], list[float] | None]:
         """Keep tokens up to the end of the first ``</tool_call>`` (the HF backend does not stop on strings)."""

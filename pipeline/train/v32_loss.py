@@ -28,6 +28,9 @@
   tokens at a time, forward and backward (:func:`truncated_token_logps`; the backward recomputes each block),
   with the same result as the whole-block :func:`sampler_log_probs`: at 16 x 2,048 tokens and a 152k
   vocabulary the whole block would be about 20 GB of fp32 temporaries plus the int64 sort indices.
+- **Keep routing (MoE).** With ``keep_routing`` = engine or trainer, each generation batch carries the
+  experts every token was routed to (``routed_experts``) and the loss's forward forces them, gate
+  weights recomputed from the current router logits (pipeline/train/keep_routing*.py). Dense: no-op.
 """
 from __future__ import annotations
 
@@ -48,8 +51,12 @@ class V32Loss:
     sampling_mask: bool = True
     kl_column: str = "kl_weight"
     mask_chunk_tokens: int = 256  # tokens per block of the keep-sampling mask (grpo.sampling_mask_chunk_tokens)
+    keep_routing: Literal["off", "engine", "trainer"] = "trainer"  # resolved source (auto without a recording engine)
+    routing_check_every: int = 10  # steps between keep-routing side passes without replay (0 = never)
 
     def __post_init__(self) -> None:
+        if self.keep_routing not in ("off", "engine", "trainer"):
+            raise ValueError(f"keep_routing={self.keep_routing!r}: resolve auto first (keep_routing.resolve_source)")
         if self.correction not in CORRECTIONS:
             raise ValueError(f"grpo.rollout_correction.mode={self.correction!r}: use one of {', '.join(CORRECTIONS)}")
         if not self.cap > 1:
@@ -199,9 +206,14 @@ def v32_trainer_class() -> type:
             self.v32 = v32 or V32Loss()
             self._v32_inputs: dict[str, Any] | None = None
             super().__init__(*args, **kwargs)
+            from .keep_routing_trainer import RoutingReplay
+
+            self.keep_routing = RoutingReplay(self.accelerator.unwrap_model(self.model), self.v32.keep_routing,
+                                              self.v32.routing_check_every)
 
         def _generate_and_score_completions(self, inputs: list[dict[str, Any]]) -> dict[str, Any]:
             out = super()._generate_and_score_completions(inputs)
+            self.keep_routing.attach(self, out)  # MoE routes travel with the batch (keep_routing_trainer.py)
             if self.beta != 0.0:
                 weights = [float(row.get(self.v32.kl_column, self.beta)) for row in inputs]
                 out["kl_weight"] = torch.tensor(weights, device=out["advantages"].device)
@@ -220,6 +232,17 @@ def v32_trainer_class() -> type:
         def _get_per_token_logps_and_entropies(self, model: Any, input_ids: Any, attention_mask: Any, logits_to_keep: int,
                                                batch_size: int | None = None, compute_entropy: bool = False,
                                                compute_aux_loss: bool = False, **kwargs: Any) -> tuple[Any, Any, Any]:
+            args = (model, input_ids, attention_mask, logits_to_keep, batch_size, compute_entropy, compute_aux_loss)
+            if self.keep_routing.replays(self._v32_inputs):  # the loss's forward, with the batch's routes forced
+                result = self.keep_routing.replay(self, self._v32_inputs, *args, **kwargs)
+            else:
+                result = self._logps(*args, **kwargs)
+            if self._v32_inputs is not None:  # the loss's own forward (set only inside _compute_loss)
+                self._correct_mismatch(self._v32_inputs, result[0].detach())
+            return result
+
+        def _logps(self, model: Any, input_ids: Any, attention_mask: Any, logits_to_keep: int, batch_size: int | None = None,
+                   compute_entropy: bool = False, compute_aux_loss: bool = False, **kwargs: Any) -> tuple[Any, Any, Any]:
             if self.v32.sampling_mask and (self.top_p < 1 or (self.top_k or 0) > 0):
                 if any(v is not None for v in kwargs.values()):
                     raise ValueError("grpo.keep_sampling_mask supports text-only models; set it to false for this model")
@@ -229,8 +252,6 @@ def v32_trainer_class() -> type:
                 result = super()._get_per_token_logps_and_entropies(
                     model, input_ids, attention_mask, logits_to_keep, batch_size=batch_size,
                     compute_entropy=compute_entropy, compute_aux_loss=compute_aux_loss, **kwargs)
-            if self._v32_inputs is not None:  # the loss's own forward (set only inside _compute_loss)
-                self._correct_mismatch(self._v32_inputs, result[0].detach())
             return result
 
         def _truncated_logps(self, model: Any, input_ids: Any, attention_mask: Any, logits_to_keep: int,
