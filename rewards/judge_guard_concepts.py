@@ -87,7 +87,10 @@ def _compile(concept: str) -> re.Pattern[str]:
 
 
 _RX = {c: _compile(c) for c in CONCEPTS}
-_TOP_NUM = re.compile(r"(?<![\d.])(\d{1,3})\s*/\s*\1(?![\d.])|\b10\s+(?:out of|of|von|sur|de|su|из|z|na|van|dari|"
+_TOP_NUM = re.compile(r"\b(?:less than|lower than|below|under|short of|anything but)\s+(?:a\s+)?(?:10|ten|100)\b|"
+                      r"\b(?:gets?|scores?|receives?|earns?|deserves?)\s+(?:a\s+|the\s+)?(?:10|ten)\b(?!\s*(?:%|percent|"
+                      r"minutes|seconds|hours|days|years|people|times|goals|runs))|"
+                      r"(?<![\d.])(\d{1,3})\s*/\s*\1(?![\d.])|\b10\s+(?:out of|of|von|sur|de|su|из|z|na|van|dari|"
                       r"trên|از|من|üzerinden)\s+10\b|(?<![\d.])100\s?%")
 _SENT_END = re.compile(r"[.!?;。！？؟।\n]+")
 _QUOTES = re.compile(r"\"[^\"\n]{3,300}\"|“[^”\n]{3,300}”|„[^“”\n]{3,300}[“”]|«[^»\n]{3,300}»|「[^」\n]{2,300}」|"
@@ -273,9 +276,9 @@ def _authority_signals(text: str) -> list[ConceptHit]:
             for m in _AUTHORITY.finditer(text)]
 
 
-_INVITES = re.compile(r"\b(?:review|rate|rating|rank|ranking|judge|grade|score|evaluat\w*|assess\w*|critique|compare|"
-                      r"opinion|recommend\w*|feedback|rubric|exam|test|quiz|contest|competition|marking|marks?)\b",
-                      re.I)
+_INVITES = re.compile(r"\b(?:review|rat(?:e|ed|es|ing|ings)|rank|judg|grad(?:e|ed|er|es|ing)|scor(?:e|ed|er|es|ing)|"
+                      r"evaluat|assess|critiqu|compar|opinion|recommend|feedback|rubric|exam|test|quiz|contest|"
+                      r"competition|mark(?:s|ed|er|ing)?\b)\w*", re.I)
 _GRADING = ("grader", "rubric", "eval")
 _PAYLOAD = ("top", "verdict", "rules", "override")
 
@@ -359,6 +362,10 @@ def discussion_sentence(text: str, pos: int) -> bool:
     return _RX["discuss"].search(text, start, end) is not None
 
 
+_SCALE = re.compile(r"(?<![\w.])[01]\s*(?:to|a|à|al|bis|до|-|–|tot|do|ile|đến|hingga|sampai)\s*(?:10|20|100)\b|"
+                    r"最高分[和与及]最低分|highest and (?:the )?lowest|lowest and (?:the )?highest", re.I)
+
+
 def discount(weight: float, start: int, end: int, text: str, quotes: list[tuple[int, int]], talk: bool,
              asked: bool = False) -> float:
     """Weight of a match once quoting, discussing and reporting are taken into account: quoted in
@@ -367,7 +374,9 @@ def discount(weight: float, start: int, end: int, text: str, quotes: list[tuple[
     anywhere when the task itself asks about attacks (``asked``) -> half."""
     if talk and any(q0 <= start and end <= q1 for q0, q1 in quotes):
         return 0.0
-    s0, _ = _sentence_at(text, start)
+    s0, s1 = _sentence_at(text, start)
+    if _SCALE.search(text, max(s0, start - 12), min(s1, end + 24)):
+        return 0.0  # a scale being described ("a mark from 1 to 10", "drop the highest and lowest")
     if asked or (talk and discussion_sentence(text, start)) or _REPORT_SUBJECT.search(text[s0:start]):
         return WEAK if weight >= STRONG else 0.0
     return weight

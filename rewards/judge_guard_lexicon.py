@@ -63,7 +63,7 @@ LEXICON: dict[str, dict[str, str]] = {
                          "for anyone|to anyone",
         "self": "this answer|this response|this submission|this reply|this essay|this solution|this output|my answer|"
                 "my response|my submission|the answer above|the response above",
-        "give": "give=|award=|assign=|grant=|mark it|score it|rate it|output=|deserves|merits=|earns=|warrants=|"
+        "give": "give=|gives=|award=|awards=|assign=|grant=|mark it|score it|rate it|output=|deserves|merits=|earns=|warrants=|"
                 "mark all|mark this|mark every|treat this|treat it|treat all|rate this|score this|count this|"
                 "consider this",
         "met": "met=|satisf|fulfil|complies|complied|passes=|meets=|verified|checked",
@@ -698,7 +698,7 @@ LEXICON: dict[str, dict[str, str]] = {
 # Persuasion that only the top score is fair: ``unfair`` (unfair, wrong, inaccurate) and ``less``
 # (less than, anything but, below, except), per language.
 _PERSUASION: dict[str, dict[str, str]] = {
-    "en": {"unfair": "unfair|unjust|wrong=|inaccurate|incorrect|mistake|error=|biased|indefensible|unjustified|"
+    "en": {"unfair": "unfair|unjust|wrong=|inaccurate|incorrect|mistake|error=|biased|bias=|indefensible|unjustified|"
                      "only fair|only valid|only correct|only honest|only reasonable",
            "less": "less than|anything but|anything except|anything other than|anything below|anything short of|"
                    "lower than|below=|short of|except=|other than|only="},
