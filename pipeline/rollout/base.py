@@ -97,6 +97,9 @@ class RolloutEngine:
         ``(name, tensor)`` pairs consumed once (pipeline/rollout/weight_stream.py)."""
         raise NotImplementedError
 
+    def arm_sleep(self) -> None:
+        """A trainer now shares the device: engines with a sleep mode start sleeping between rollouts."""
+
     def score_ids(self, seqs: list[list[int]]) -> list[list[float]]:
         """Log-prob of each token after the first of each sequence, under the engine's current weights
         (the post-sync probe check compares these with the trainer's)."""

@@ -10,7 +10,9 @@ while the trainer runs, in this order over every step (TRL ``vllm_enable_sleep_m
 ``SleepCycle`` holds that state machine over any object with vLLM's ``sleep(level)`` and
 ``wake_up(tags)`` (``vllm.LLM`` on CUDA; a recording stand-in in tests/unit/test_rollout_sleep.py), and
 ``sleep_enabled`` decides whether an engine uses it at all. The engine (vllm_backend.py) calls the
-hooks; this file imports nothing heavy.
+hooks; this file imports nothing heavy. The cycle is armed by the first rollout a trainer asks for
+(``EngineRollout.sync``): engines that only generate (eval, distillation, calibration) share the GPU with
+no trainer and never pay for sleeping.
 
 Level 1 (weights copied to host memory, KV cache dropped) is the default: dynamic sampling and eval
 generate again without a sync in between, which level 2 (weights dropped; TRL's choice) would break.
@@ -43,6 +45,7 @@ class SleepCycle:
 
     llm: Any
     level: int = 1
+    armed: bool = True  # sleeps only once armed (the engine arms it when a trainer first asks for rollouts)
     asleep: set[str] = field(default_factory=set)  # tags whose memory is released now
     weights_valid: bool = True  # False after a level-2 sleep until the next sync
 
@@ -63,6 +66,8 @@ class SleepCycle:
         self._wake([t for t in TAGS if t in self.asleep])
 
     def after_generate(self) -> None:
+        if not self.armed:
+            return
         self.llm.sleep(level=self.level)
         self.asleep = set(TAGS)
         if self.level >= 2:

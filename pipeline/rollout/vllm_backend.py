@@ -116,8 +116,13 @@ class VLLMEngine(RolloutEngine):
 
     def _attach(self, llm: Any, model_path: str, max_model_len: int, sleep: bool, in_process: bool) -> None:
         self.llm, self.max_model_len, self.in_process = llm, max_model_len, in_process
-        self.sleep = SleepCycle(llm) if sleep else None
+        self.sleep = SleepCycle(llm, armed=False) if sleep else None
         super().__init__(model_path, llm.get_tokenizer())
+
+    def arm_sleep(self) -> None:
+        """Start the sleep cycle (a trainer now shares the GPU); no-op without sleep mode."""
+        if self.sleep is not None:
+            self.sleep.armed = True
 
     @property
     def needs_weights(self) -> bool:

@@ -102,6 +102,7 @@ class EngineRollout:
 
     def sync(self, trainer: Any) -> None:
         step = trainer.state.global_step
+        getattr(self.engine, "arm_sleep", lambda: None)()  # a trainer shares the GPU: sleep between rollouts
         stale = getattr(self.engine, "needs_weights", False)  # slept at level 2 (pipeline/rollout/sleep.py)
         if step == self.synced_step and not stale:
             return

@@ -32,6 +32,7 @@ def test_sleep_mode_cycle_frees_memory_and_syncs(tiny_model, tiny_model_b):
     engine = VLLMEngine(str(tiny_model), max_model_len=512, gpu_memory_utilization=0.3, sleep_mode="on", dtype="float32")
     try:
         assert engine.sleep is not None
+        engine.arm_sleep()  # what EngineRollout does on a trainer's first rollout
         awake = _free_gb()
         out = engine.generate(["What is 2+3?"], SamplingConfig(n=2, max_tokens=8))
         assert engine.sleep.asleep == {"weights", "kv_cache"} and len(out[0].samples) == 2

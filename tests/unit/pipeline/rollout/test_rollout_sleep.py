@@ -102,6 +102,16 @@ def test_sleep_wake_sync_generate_order_over_steps_and_a_resume(tokenizer):
     assert llm.calls == SYNC[1:] + ["generate", "sleep1"]
 
 
+def test_engines_without_a_trainer_never_sleep(tokenizer):
+    """Eval, distillation and calibration only generate: the cycle starts with a trainer's first rollout."""
+    llm, rollout, trainer = _rollout(tokenizer)
+    rollout.generate_timed([PROMPT])  # distillation's path: EngineRollout.generate, no trainer
+    rollout.engine.sync_weights({"w": trainer.model.weight})  # an eval model swap
+    assert llm.calls == ["generate", "reload_weights", "_repack_lm_head", "reset_prefix_cache"]
+    rollout([PROMPT], trainer)  # a trainer asks: armed from now on
+    assert llm.calls[-2:] == ["generate", "sleep1"]
+
+
 def test_level_2_forces_a_sync_before_the_next_generate(tokenizer):
     llm, rollout, trainer = _rollout(tokenizer, level=2)
     rollout([PROMPT], trainer)
