@@ -46,6 +46,9 @@ class RoutingReplay:
             else:
                 log.info("keep routing: %s is dense (no MoE router); the setting has no effect", type(model).__name__)
         self.source = source if self.routers else "off"
+        if self.active:
+            log.info("keep routing: %s source, %d MoE layers (%s)", self.source, len(self.routers),
+                     type(self.routers[0]).__name__)
         self.check_every = check_every
         self._checked_step = -1
 
