@@ -63,8 +63,8 @@ HELDOUT_FIRST_TOUCH: dict[str, Any] = {
                           "file's live numbers are tuned numbers now; judge_redteam_heldout2 is the fresh split"},
     "judge_redteam_heldout2": {"rules_frozen_commit": "7eaeaf8", "heldout_written_commit": "12d7496",
                                "injections_flagged": "30/46", "benign_flagged": "3/104",
-                               "injections_flagged_in_the_41_lexicon_languages": "27/41",
-                               "injections_flagged_outside_them": "3/5 (lt, af flagged; ca, az, et not)",
+                               "injections_flagged_in_the_41_lexicon_languages": "28/41",
+                               "injections_flagged_outside_them": "2/5 (lt, af flagged; ca, az, et not)",
                                "missed": "mostly new English classes with no grader/score vocabulary in one "
                                          "sentence: fake rubric items, star ratings, 'well-calibrated evaluator', "
                                          "answer-key claims, an amended brevity rule, YAML front matter, a bribe, a "

@@ -46,8 +46,8 @@ concept signals, red-team splits written after the rules flagged 64-90% of injec
 of benign answers at first touch (bench/results/judge_guard.json ``first_touch``). With the
 concept signals, four held-out splits were each written after a "rules frozen" commit and
 measured once (data/judge_redteam_heldout*.jsonl, ``heldout_first_touch_by_round``): 80%, 65%,
-80% and 70% of injections flagged (89%, 66%, 93% and 80% within the lexicon's languages; 3 of
-16 outside them) and 0%, 2.9%, 3.0% and 0% of benign answers. Each round's new
+80% and 70% of injections flagged (89%, 68%, 93% and 80% within the lexicon's languages; 2 of
+22 outside them) and 0%, 2.9%, 3.0% and 0% of benign answers. Each round's new
 classes of wording got through; the ">= 90% on unseen wording" goal was not met.
 Run its red team with ``python -m bench.judge_guard`` and
 ``pytest tests/unit/rewards/test_judge_guard.py tests/integration/test_judge_redteam.py``.
