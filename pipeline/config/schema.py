@@ -16,6 +16,7 @@ from ..errors import ConfigError
 from ..vocab import MODES, STAGE_KINDS, Mode, ModeChoice, StageKind
 from .keep_routing import KeepRoutingConfig
 from .section import RENAMED, Section  # noqa: F401 (re-exported)
+from .distill_budget import DistillBudget
 from .cluster import ClusterSize
 from .rollout import RolloutConfig
 from .training import TrainingConfig
@@ -300,6 +301,9 @@ class DistillConfig(Section):
     that reward) is above this (reason violation:<principle>); None = no such filter."""
     revision: DistillRevision = Field(default_factory=DistillRevision)
     """Self-critique revision of rejected samples (off by default)."""
+    budget: DistillBudget = Field(default_factory=DistillBudget)
+    """Kept-row targets per domain and mode, generation rounds and caps, thinking token budget
+    (pipeline/config/distill_budget.py)."""
 
     @model_validator(mode="after")
     def _keep_le_samples(self) -> "DistillConfig":

@@ -1,4 +1,6 @@
-"""The distillation dataset card (``README.md`` next to the shards)."""
+"""The distillation dataset card (``README.md`` next to the shards): per domain/mode the prompts drawn,
+rounds, samples generated, rows kept (and the target, with ``distill.budget.target_per_group``),
+acceptance, lengths and the rejection reasons; groups that kept nothing or ended under target are listed."""
 from __future__ import annotations
 
 from collections import Counter, defaultdict
@@ -16,7 +18,8 @@ def summarise(shards: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
     self-critique counts: originals kept, revisions attempted and kept (pipeline/distill/revise.py)."""
     groups: dict[str, dict[str, Any]] = defaultdict(lambda: {"generated": 0, "kept": 0, "reasons": Counter(), "lengths": [],
                                                              "experts": set(), "originals": 0, "attempted": 0,
-                                                             "revised": 0, "principles": Counter()})
+                                                             "revised": 0, "principles": Counter(), "prompts": 0,
+                                                             "rounds": 0})
     for rec in shards.values():
         g = groups[f"{rec['domain']}/{rec['mode']}"]
         g["generated"] += rec["generated"]
@@ -29,6 +32,8 @@ def summarise(shards: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
         g["attempted"] += revs.get("attempted", 0)
         g["revised"] += revs.get("kept", 0)
         g["principles"].update(revs.get("principles") or {})
+        g["prompts"] += rec.get("prompts", 0)
+        g["rounds"] = max(g["rounds"], rec.get("round", 0) + 1)
     out = {}
     for key in sorted(groups):
         g = groups[key]
@@ -38,7 +43,7 @@ def summarise(shards: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
                     "length_mean": round(mean(g["lengths"]), 1) if g["lengths"] else 0.0,
                     "length_p50": _pct(g["lengths"], 0.5), "length_p90": _pct(g["lengths"], 0.9),
                     "originals": g["originals"], "revisions_attempted": g["attempted"], "revisions_kept": g["revised"],
-                    "revision_principles": dict(g["principles"])}
+                    "revision_principles": dict(g["principles"]), "prompts": g["prompts"], "rounds": g["rounds"]}
     return out
 
 
@@ -56,20 +61,30 @@ def _revision_lines(summary: dict[str, dict[str, Any]]) -> list[str]:
     return lines + [""]
 
 
-def render_card(summary: dict[str, dict[str, Any]], config: dict[str, Any], config_hash: str) -> str:
+def render_card(summary: dict[str, dict[str, Any]], config: dict[str, Any], config_hash: str,
+                target: int | None = None) -> str:
+    """The card's markdown; ``target``: distill.budget.target_per_group (a column and a shortfall list)."""
+    from .budget import shortfalls
+
     lines = ["# posttrain distillation data", "",
              "Chat `messages` (system + user + assistant) written by the experts and kept by rejection sampling.",
              "Columns: messages, domain, mode, expert, source_id, reward, components (JSON), completion_tokens, "
              "config_hash, revised, revision_principle.", "", f"Generation config hash: `{config_hash}`", "",
-             "| domain/mode | generator | generated | kept | acceptance | len mean | len p50 | len p90 | rejected |",
-             "|---|---|---|---|---|---|---|---|---|"]
+             "| domain/mode | generator | prompts | rounds | generated | kept | target | acceptance (kept / generated) | "
+             "len mean | len p50 | len p90 | rejected |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for key, s in summary.items():
         rejected = ", ".join(f"{k} {v}" for k, v in sorted(s["rejected"].items())) or "-"
-        lines.append(f"| {key} | {', '.join(s['experts'])} | {s['generated']} | {s['kept']} | {s['acceptance']:.1%} | "
+        lines.append(f"| {key} | {', '.join(s['experts'])} | {s['prompts']} | {s['rounds']} | {s['generated']} | "
+                     f"{s['kept']} | {target if target is not None else '-'} | {s['acceptance']:.1%} | "
                      f"{s['length_mean']} | {s['length_p50']} | {s['length_p90']} | {rejected} |")
     total_gen = sum(s["generated"] for s in summary.values())
     total_kept = sum(s["kept"] for s in summary.values())
     lines += ["", f"Total: {total_kept} kept of {total_gen} generated.", ""]
+    short = shortfalls(summary, target)
+    if short:
+        lines += ["Groups that kept nothing or ended under target (main rejection reason):", "",
+                  *[f"- {x}" for x in short], ""]
     lines += _revision_lines(summary)
     lines += ["## Settings", "", "```json"]
     import json

@@ -27,6 +27,7 @@ class Shard:
     generator: str  # "base" or "expert:<domain>"
     model: str      # path or alias of the generator's weights
     rows: list[dict[str, Any]] = field(default_factory=list)
+    round: int = 0  # generation round (pipeline/distill/budget.py); 0 = the first plan
 
 
 def generator_label(cfg: PipelineConfig, domain: str, mode: str) -> str:
@@ -66,10 +67,11 @@ def generator_model(cfg: PipelineConfig, run_dir: Path, label: str) -> str:
     return ckpt
 
 
-def load_prompts(cfg: PipelineConfig, domain: str) -> list[dict[str, Any]]:
+def load_prompts(cfg: PipelineConfig, domain: str, n: int | None = None) -> list[dict[str, Any]]:
+    """The first ``n`` (default ``distill.prompts_per_domain``) training prompts of ``domain``, checked."""
     from ..data import load_split
 
-    rows = load_split(cfg, domain, "train", cfg.distill.prompts_per_domain)
+    rows = load_split(cfg, domain, "train", n or cfg.distill.prompts_per_domain)
     if not rows:
         raise InputError(f"data.{domain}: no training prompts to distil; check data.{domain}.source and train_size")
     for i, r in enumerate(rows):

@@ -137,6 +137,9 @@ def stage_summary(name: str, manifest: dict[str, Any], log_path: Path | str) -> 
     metrics = [(k, v) for k, v in (manifest.get("metrics") or {}).items()
                if isinstance(v, (int, float)) and not isinstance(v, bool)][:SUMMARY_METRICS]
     shown = " ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in metrics)
+    note = (manifest.get("metrics") or {}).get("note")  # a stage's one-phrase warning (distill: groups that kept nothing)
+    if isinstance(note, str) and note:
+        shown = f"{shown}  {note}".strip()
     return (f"{name}: {manifest.get('status', '?')} in {manifest.get('duration_s', 0):.1f}s"
             f"{'  ' + shown if shown else ''}  (log: {log_path})")
 

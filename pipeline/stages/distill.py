@@ -13,6 +13,14 @@ reward, components, completion_tokens, config_hash), ``distill/shards.json`` (fi
 shards: the unit of resume, see pipeline/distill/shards.py) and ``distill/data/README.md``
 (the dataset card). Killed and rerun, it continues at the first unfinished shard.
 
+Budgets (``distill.budget``, pipeline/distill/budget.py): with ``target_per_group`` the stage generates
+in rounds; after each, every (domain, mode) group under its target draws more prompts, more where its
+pass rate is lower, up to ``max_rounds`` and ``max_prompts_per_group``. Round r's shards are named
+``<domain>-<mode>-r<r>-<k>`` and planned from the finished shards of earlier rounds only, so a resumed
+run plans the same ones. Thinking samples may get their own ``thinking_max_tokens``. The card lists
+prompts, rounds, generated, kept and target per group; a group that kept nothing or ended under target
+is named with its main rejection reason in one warning line and in the console line (``metrics.note``).
+
 Fan-out: with ``distill.workers`` = N > 1, each generator model gets N engines in their own Ray
 actors (``rollout.engine_num_cpus/engine_num_gpus`` each: one GPU per engine on a cluster, CPU
 workers here) that take shards from one queue; ``shards.json`` records which engine wrote each
@@ -133,7 +141,8 @@ def _generate(cfg: PipelineConfig, todo: list[Any], store: Any, config_hash: str
                     store.write(shard.id, [_output_row(x, shard, config_hash) for x in kept],
                                 {"domain": shard.domain, "mode": shard.mode, "expert": shard.generator,
                                  "generated": len(scored), "rejected": rejected, "engine": engine,
-                                 "lengths": [int(x["completion_tokens"]) for x in kept], **extra})
+                                 "lengths": [int(x["completion_tokens"]) for x in kept], "round": shard.round,
+                                 "prompts": len(shard.rows), "kept_ids": sorted({str(x["id"]) for x in kept}), **extra})
                     advance(len(shard.rows))
 
             for model, group in groupby(sorted(todo, key=lambda s: s.model), key=lambda s: s.model):
@@ -167,7 +176,9 @@ def _fan_out(cfg: PipelineConfig, model: str, shards: list[Any], sampling: Any, 
             if shard is None:
                 return
             tools = tools_for(shard.domain)
-            rollout = EngineRollout(engine, replace(sampling, seed=shard_seed(cfg.seed, shard.id)),
+            think = cfg.distill.budget.thinking_max_tokens if shard.mode == "thinking" else None
+            rollout = EngineRollout(engine, replace(sampling, seed=shard_seed(cfg.seed, shard.id),
+                                                    max_tokens=think or sampling.max_tokens),
                                     tools={t.__name__: t for t in tools}, max_tool_calls=cfg.rollout.max_tool_calls)
             finish(shard, sample_shard(rollout, shard, tools, cfg.distill.samples_per_prompt), index, engine)
 
@@ -190,30 +201,71 @@ def _fan_out(cfg: PipelineConfig, model: str, shards: list[Any], sampling: Any, 
             engine.close()
 
 
+def _rounds(cfg: PipelineConfig, run_dir: Path, store: Any) -> tuple[list[Any], str]:
+    """Generate round 0 (the shard plan), then, with ``distill.budget.target_per_group``, further rounds for
+    the groups under target (pipeline/distill/budget.py); finished shards are skipped (resume).
+    Returns every planned shard and the generation config hash."""
+    from ..distill.budget import plan_round
+    from ..distill.generate import Shard, generation_hash, load_prompts, plan_shards
+
+    shards = plan_shards(cfg, run_dir)  # every input check happens here, before any generation
+    config_hash = generation_hash(cfg, shards)
+    pools: dict[str, list[dict[str, Any]]] = {}
+
+    def pool_for(domain: str) -> list[dict[str, Any]]:
+        from ..distill.budget import max_prompts
+
+        if domain not in pools:
+            pools[domain] = load_prompts(cfg, domain, max_prompts(cfg))
+        return pools[domain]
+
+    batch, r = shards, 0
+    while batch:
+        todo = [s for s in batch if not store.is_done(s.id)]
+        log.info("distill round %d: %d shards (%d already done), %d prompts x %d samples each", r, len(batch),
+                 len(batch) - len(todo), sum(len(s.rows) for s in todo), cfg.distill.samples_per_prompt)
+        if todo:
+            _generate(cfg, todo, store, config_hash)
+        r += 1
+        batch = plan_round(cfg, r, shards, store.done, pool_for, Shard)
+        shards += batch
+    return shards, config_hash
+
+
+def _note(summary: dict[str, dict[str, Any]], target: int | None) -> str:
+    """The console line's tail: groups that kept nothing (main reason) or ended under target."""
+    from ..distill.budget import shortfalls
+
+    short = shortfalls(summary, target)
+    return "; ".join(short)
+
+
 @register_stage("distill")
 def run_distill(cfg: PipelineConfig, run_dir: Path, name: str) -> StageResult:
     from ..distill.card import render_card, summarise
-    from ..distill.generate import generation_hash, plan_shards
     from ..distill.shards import ShardStore
 
     d = cfg.distill
     out = stage_dir(run_dir, name)
-    shards = plan_shards(cfg, run_dir)  # every input check happens here, before any generation
-    config_hash = generation_hash(cfg, shards)
     store = ShardStore(out)
-    todo = [s for s in shards if not store.is_done(s.id)]
-    log.info("distill: %d shards (%d already done), %d prompts x %d samples each", len(shards),
-             len(shards) - len(todo), sum(len(s.rows) for s in todo), d.samples_per_prompt)
-    if todo:
-        _generate(cfg, todo, store, config_hash)
-    summary = summarise(store.done)
+    shards, config_hash = _rounds(cfg, run_dir, store)
+    planned = {s.id for s in shards}
+    summary = summarise({k: v for k, v in store.done.items() if k in planned})
+    target = d.budget.target_per_group
     card = out / "data" / "README.md"
     card.parent.mkdir(parents=True, exist_ok=True)
-    card.write_text(render_card(summary, cfg.model_dump(mode="json")["distill"], config_hash))
+    card.write_text(render_card(summary, cfg.model_dump(mode="json")["distill"], config_hash, target))
     kept = sum(s["kept"] for s in summary.values())
     generated = sum(s["generated"] for s in summary.values())
+    note = _note(summary, target)
     if kept == 0:
         log.warning("distill: every sample was rejected (see %s); lower distill.min_reward or train the experts longer", card)
+    elif note:
+        log.warning("distill: %s (see %s)", note, card)
+    metrics = {"kept": kept, "generated": generated, "acceptance": round(kept / generated, 4) if generated else 0.0,
+               "by_group": {k: {"kept": v["kept"], "generated": v["generated"], "acceptance": v["acceptance"],
+                                "prompts": v["prompts"], "rounds": v["rounds"]} for k, v in summary.items()}}
+    if note:
+        metrics["note"] = note
     return StageResult(outputs={"dataset": str(out / "data"), "card": str(card), "shards": str(store.manifest)},
-                       metrics={"kept": kept, "generated": generated, "acceptance": round(kept / generated, 4) if generated else 0.0,
-                                "by_group": {k: {"kept": v["kept"], "acceptance": v["acceptance"]} for k, v in summary.items()}})
+                       metrics=metrics)
