@@ -67,23 +67,33 @@ CONCEPT_SIGNALS = frozenset({"lex_override", "lex_rules_claim", "lex_address", "
 COMPOUNDING = frozenset({"de", "nl", "sv", "da", "no", "fi", "hu"})  # their stems also match inside compounds
 
 
-def _stem(entry: str, inside: bool = False) -> str:
+def _bounded(entry: str, inside: bool) -> bool:
+    """The stem must start a word (Latin, Greek or Cyrillic first letter, not a compound part)."""
+    word = entry.rstrip("=") if len(entry) > 1 else entry
+    return word[:1].isalpha() and ord(word[0]) < 0x530 and not inside
+
+
+def _stem(entry: str) -> str:
     exact = entry.endswith("=") and len(entry) > 1
     word = entry[:-1] if exact else entry
     body = r"\s+".join(re.escape(w) for w in word.split(" "))
-    left = r"(?<![^\W\d_])" if word[:1].isalpha() and ord(word[0]) < 0x530 and not inside else ""
-    return left + body + (r"(?![^\W\d_])" if exact else "")
+    return body + (r"(?![^\W\d_])" if exact else "")
 
 
 def _compile(concept: str) -> re.Pattern[str]:
     """One pattern per concept over all languages; compounding languages' stems of five or more
-    letters also match inside a word ("Bewertungsrichtlinien" holds "richtlinie")."""
+    letters also match inside a word ("Bewertungsrichtlinien" holds "richtlinie"). Stems that
+    must start a word share one look-behind, so a position inside a word fails at once."""
     stems: dict[str, bool] = {}
     for code, lang in LEXICON.items():
         for e in (x.strip() for x in lang.get(concept, "").split("|")):
             if e:
                 stems[e] = stems.get(e, False) or (code in COMPOUNDING and len(e.rstrip("=")) >= 5)
-    return re.compile("|".join(_stem(e, inside) for e, inside in sorted(stems.items(), key=lambda x: -len(x[0]))), re.I)
+    ordered = sorted(stems.items(), key=lambda x: -len(x[0]))
+    word_start = "|".join(_stem(e) for e, inside in ordered if _bounded(e, inside))
+    anywhere = "|".join(_stem(e) for e, inside in ordered if not _bounded(e, inside))
+    parts = ([rf"(?<![^\W\d_])(?:{word_start})"] if word_start else []) + ([f"(?:{anywhere})"] if anywhere else [])
+    return re.compile("|".join(parts), re.I)
 
 
 _RX = {c: _compile(c) for c in CONCEPTS}
@@ -289,14 +299,14 @@ def prompt_invites_grading(prompt: str) -> bool:
     return bool(_INVITES.search(prompt)) or any(_RX[c].search(prompt) for c in (*_GRADING, "exam"))
 
 
-def off_topic_signals(text: str, prompt: str) -> list[ConceptHit]:
+def off_topic_signals(text: str, prompt: str, sents: list[_Sentence] | None = None) -> list[ConceptHit]:
     """Grading talk about the answers in an answer to a task that is not about grading: a
     grader, rubric, evaluation or score word + a top, verdict, rules or override word +
     this answer / answers, in one sentence. Not applied without a prompt."""
     if not prompt.strip() or prompt_invites_grading(prompt):
         return []
     out = []
-    for s in _sentences(text):
+    for s in _sentences(text) if sents is None else sents:
         if s.has(*_GRADING, "score") and s.has(*_PAYLOAD) and s.has("self", "answers"):
             anchor = s.first(*_GRADING, "score")
             out.append(ConceptHit("off_topic_grading", STRONG, *anchor, s.text.strip()[:80], text[anchor[0]:s.end]))
@@ -390,7 +400,7 @@ def concept_hits(text: str, prompt: str = "") -> list[ConceptHit]:
     quotes, asked = quoted_spans(text), discussing(prompt)
     talk = discussing(text) or asked
     hits = (_sentence_signals(text, sents) + _markup_signals(text) + _authority_signals(text)
-            + off_topic_signals(text, prompt))
+            + off_topic_signals(text, prompt, sents))
     starts = [s.start for s in sents]
     weak_seen: set[int] = set()
     out = []
