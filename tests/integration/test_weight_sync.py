@@ -56,9 +56,7 @@ def test_probe_check_fails_loudly_on_a_stale_output_head_and_passes_after_a_real
     monkeypatch.undo()
     engine.sync_weights(checkpoint_b)  # the same sync with the head re-packed
     assert check_sync(engine, model_b, owner=True, step=1) < 1e-4
-    push_policy(engine, Trainer(_hf(a)))  # the trainer's path (iter_policy_weights stream) back to A, checked
-    assert push_policy(engine, Trainer(model_b)) < 1e-4
-    push_policy(engine, Trainer(_hf(a)))  # leave A for the session's other users of this engine
+    assert push_policy(engine, Trainer(_hf(a))) < 1e-4  # the trainer's path: an iter_policy_weights stream, checked
 
 
 def test_hf_engine_takes_a_stream_and_scores_probes(tied):
