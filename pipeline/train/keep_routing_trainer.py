@@ -4,7 +4,7 @@
     kr.attach(trainer, batch)        # in _generate_and_score_completions: routes travel with the batch
     kr.replay(trainer, inputs, ...)  # in the loss's forward: each micro-batch replays its rows' routes
 
-The generation batch gets ``routed_experts`` (B, P + C, layers, top_k) int16 (-1 = route freely) and
+The generation batch gets ``routed_experts`` (B, P + C, layers, top_k) int16 in host memory (-1 = route freely) and
 ``routing_source_logps`` (B, C), the log-probs of the pass that produced the routes (the engine's
 sampling log-probs, or the trainer's recording pass). Like the engine log-probs and the sampling mask
 they are batch-first tensors, so TRL's shuffle and split into micro-batches (gradient accumulation,
@@ -70,7 +70,8 @@ class RoutingReplay:
             ids = _full(out["prompt_ids"], out["completion_ids"])
             src, routes = self.record(trainer, trainer.model, ids, _full(pm, cm), cm.size(1),
                                       trainer.args.per_device_train_batch_size)
-        out["routed_experts"] = routes.to(pm.device)
+        out["routed_experts"] = routes.cpu()  # host memory: (B, T, layers, top_k) int16 is large at scale; replay
+        # moves one layer's rows to the device at a time
         if src is not None:
             out["routing_source_logps"] = src
 
