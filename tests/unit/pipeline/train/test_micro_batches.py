@@ -42,12 +42,9 @@ def test_budget_is_checked_when_the_config_loads():
 
 
 def _job(tmp_path, model, accumulation=1):
-    from pipeline.train.grpo import RLJob
+    from bench.scale_train import micro_batch_job
 
-    rows = [{"id": str(i), "domain": "math", "mode": "non_thinking", "prompt": p}
-            for i, p in enumerate(["What is 2 + 3?", "Write a short email.", "What is 7 + 1?", "Who is tallest?"])]
-    return RLJob(model=str(model), rows=rows, out_dir=tmp_path, steps=1, group_size=4, prompts_per_step=2,
-                 learning_rate=0.05, max_tokens=8, beta=0.0, gradient_accumulation_steps=accumulation)
+    return micro_batch_job(str(model), tmp_path, accumulation)
 
 
 def test_budget_reaches_the_grpo_and_sft_configs(tiny_model, tmp_path):
@@ -69,44 +66,14 @@ def test_budget_reaches_the_grpo_and_sft_configs(tiny_model, tmp_path):
     assert (sft.per_device_train_batch_size, sft.gradient_accumulation_steps) == (2, 4)
 
 
-def _one_step(cfg, job):
-    """One real GRPO optimizer step with the args grpo_args builds (SGD instead of AdamW: AdamW's first step is
-    about lr x sign(gradient) and would hide a wrongly scaled gradient)."""
-    import torch
-    from datasets import Dataset
-    from transformers.training_args import OptimizerNames
-
-    from pipeline.train.grpo import grpo_args, rl_dataset, v32_options
-    from pipeline.train.knobs import model_init_kwargs
-    from pipeline.train.v32_loss import v32_trainer_class
-
-    args = grpo_args(cfg, job)
-    args.optim, args.report_to, args.save_strategy, args.disable_tqdm = OptimizerNames.SGD, [], "no", True
-    args.model_init_kwargs = model_init_kwargs(cfg.training.model_dump(), False, False)
-
-    def reward(completions, **_):
-        return [float(len(str(c)) % 5) for c in completions]
-
-    trainer = v32_trainer_class()(model=job.model, args=args, v32=v32_options(cfg), reward_funcs=[reward],
-                                  train_dataset=Dataset.from_list(rl_dataset(job).to_list()))
-    seen = []
-    generate = trainer._generate_and_score_completions
-    trainer._generate_and_score_completions = lambda inputs: seen.append(generate(inputs)) or seen[-1]
-    before = {n: p.detach().clone() for n, p in trainer.model.named_parameters()}
-    trainer.train()
-    delta = {n: p.detach() - before[n] for n, p in trainer.model.named_parameters()}
-    return args, seen, delta
-
-
 def test_four_micro_batches_make_the_same_update_as_one(tiny_model, tmp_path):
     import torch
 
-    seq = rl_sequence_tokens(["math"], 8)
-    one = parse_config({"domains": ["math"], "seed": 3, "logging": {"report_to": []}})
-    four = parse_config({"domains": ["math"], "stages": ["expert"], "seed": 3, "logging": {"report_to": []},
-                         "training": {"max_tokens_per_micro_batch": 2 * seq}})
-    args1, seen1, d1 = _one_step(one, _job(tmp_path / "one", tiny_model))
-    args4, seen4, d4 = _one_step(four, _job(tmp_path / "four", tiny_model))
+    from bench.scale_train import grpo_step_update, micro_batch_configs
+
+    one, four = micro_batch_configs(seed=3)  # no budget / a budget of two rows per micro-batch
+    args1, seen1, d1 = grpo_step_update(one, _job(tmp_path / "one", tiny_model))
+    args4, seen4, d4 = grpo_step_update(four, _job(tmp_path / "four", tiny_model))
     assert (args1.per_device_train_batch_size, args1.gradient_accumulation_steps) == (8, 1)
     assert (args4.per_device_train_batch_size, args4.gradient_accumulation_steps) == (2, 4)
     assert len(seen1) == len(seen4) == 1  # one generation per step in both: the same 8 completions
