@@ -95,6 +95,7 @@ def check_grpo(cfg: Any, model_path: str, router: Any, args: argparse.Namespace,
 
     from pipeline.data import load_split
     from pipeline.train.grpo import RLJob, grpo_args, rl_dataset, with_modes
+    from pipeline.train.knobs import model_init_kwargs
 
     from .overhead import _step_timer, step_tokens
 
@@ -103,7 +104,8 @@ def check_grpo(cfg: Any, model_path: str, router: Any, args: argparse.Namespace,
                 prompts_per_step=args.prompts_per_step, learning_rate=1e-6, max_tokens=args.max_tokens,
                 beta=0.0, save_steps=args.steps + 1)
     targs = grpo_args(cfg, job)
-    targs.model_init_kwargs = {"dtype": torch.bfloat16 if targs.bf16 else torch.float32}
+    targs.model_init_kwargs = model_init_kwargs(cfg.training.model_dump(), cfg.trust_remote_code,  # fp32 master
+                                                torch.cuda.is_available())
     targs.disable_tqdm = True
     timer = _step_timer()
     trainer = GRPOTrainer(model=job.model, args=targs, reward_funcs=router.trl_reward_funcs(),

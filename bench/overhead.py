@@ -122,10 +122,12 @@ def run_plain_trl(cfg: Any, args: argparse.Namespace, router: Any, tmp: Path) ->
     from trl import GRPOTrainer
 
     from pipeline.train.grpo import grpo_args, rl_dataset
+    from pipeline.train.knobs import model_init_kwargs
 
     job = _job(cfg, args, tmp / "plain")
     targs = grpo_args(cfg, job)
-    targs.model_init_kwargs = {"dtype": torch.bfloat16 if targs.bf16 else torch.float32}
+    targs.model_init_kwargs = model_init_kwargs(cfg.training.model_dump(), cfg.trust_remote_code,  # fp32 master
+                                                torch.cuda.is_available())
     timer = _step_timer()
     trainer = GRPOTrainer(model=job.model, args=targs, reward_funcs=router.trl_reward_funcs(),
                           train_dataset=rl_dataset(job), callbacks=[timer])
