@@ -89,7 +89,10 @@ def _check_experts(cfg: PipelineConfig) -> None:
         spec = get_expert(domain)
         group, prompts = e.group_size or spec.group_size, e.prompts_per_step or spec.prompts_per_step
         check_batch(f"experts.{domain}", group, prompts, e.gradient_accumulation_steps)
-        rl_micro_batches(group, prompts, rl_sequence_tokens([domain], e.max_tokens or spec.max_tokens),
+        completion = e.max_tokens or spec.max_tokens
+        if (e.mode or spec.mode) in ("thinking", "both"):  # thinking rows' budget, as stages/expert_rl.mode_budgets
+            completion = e.thinking_max_tokens or 2 * completion
+        rl_micro_batches(group, prompts, rl_sequence_tokens([domain], completion),
                          cfg.training.max_tokens_per_micro_batch, e.gradient_accumulation_steps)
         if e.calibration is not None:
             names = [r["name"] for r in spec.rewards] if domain not in cfg.rewards else [s.name for s in cfg.rewards[domain]]

@@ -31,7 +31,8 @@ class TrainingConfig(Section):
     max_tokens_per_micro_batch: int | None = Field(None, gt=0)
     """Token budget of one forward/backward pass. The RL stages split each step's group_size x prompts_per_step
     completions into the fewest micro-batches (at least gradient_accumulation_steps) of at most this many tokens,
-    counting every row at its longest (the expert spec's max_prompt_len + max_tokens), and SFT splits
+    counting every row at its longest (the expert spec's max_prompt_len + max_tokens, or thinking_max_tokens when it
+    trains thinking rows), and SFT splits
     sft.batch_size x sft.grad_accum rows of sft.max_length the same way: the same gradient in more, smaller passes
     (pipeline/config/batching.py). None = gradient_accumulation_steps / sft.batch_size as configured."""
     fsdp: FSDPConfig = Field(default_factory=FSDPConfig)

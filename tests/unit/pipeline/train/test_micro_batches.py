@@ -27,11 +27,15 @@ def test_the_fewest_micro_batches_that_divide_the_step_and_fit_the_budget():
 def test_budget_is_checked_when_the_config_loads():
     math_seq = rl_sequence_tokens(["math"], 128)  # the math spec's max_prompt_len + max_tokens
     assert math_seq == 256
-    expert = {"domains": ["math"], "stages": ["expert"], "experts": {"math": {}}}
+    expert = {"domains": ["math"], "stages": ["expert"], "experts": {"math": {"mode": "non_thinking"}}}
     ok = parse_config({**expert, "training": {"max_tokens_per_micro_batch": 256}})
     assert ok.training.max_tokens_per_micro_batch == 256
     with pytest.raises(ConfigError, match=r"^training\.max_tokens_per_micro_batch: 255 tokens .* up to 256 tokens"):
         parse_config({**expert, "training": {"max_tokens_per_micro_batch": 255}})
+    both = {**expert, "experts": {"math": {}}}  # the math spec trains both modes: thinking rows get 2 x 128 tokens
+    with pytest.raises(ConfigError, match=r"^training\.max_tokens_per_micro_batch: 256 tokens .* up to 384 tokens"):
+        parse_config({**both, "training": {"max_tokens_per_micro_batch": 256}})
+    assert parse_config({**both, "training": {"max_tokens_per_micro_batch": 384}})
     sft = {"domains": ["math"], "stages": ["sft"], "sft": {"max_length": 512}}  # sft rows are max_length long
     with pytest.raises(ConfigError, match=r"^training\.max_tokens_per_micro_batch: 300 tokens .* up to 512 tokens "
                                           r".*\(sft\.max_length\)"):
