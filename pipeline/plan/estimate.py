@@ -10,7 +10,8 @@ Model states (per GPU, ``world`` = FSDP shards, 1 without FSDP):
   generation phase holds 12 B/param;
 - LoRA: the frozen base at its load dtype, and 16 B per trainable adapter parameter (r x (in + out) per target);
 - bf16 autocast keeps a bf16 copy of every weight a forward used, saved for the backward (2 B/param);
-- FSDP gathers a unit at a time: the root (embeddings, head) and two decoder layers (the prefetched next one);
+- FSDP gathers a unit at a time, cast to the compute dtype (FSDP2's ``param_dtype``): the root (embeddings, head)
+  and two decoder layers (the prefetched next one, or the one whose gradients are being reduce-scattered);
 - a KL reference model (beta > 0, full fine-tuning): a second frozen copy at the master dtype (LoRA: the base with
   the adapter off, no copy).
 
@@ -91,12 +92,10 @@ def model_states(arch: Arch, s: TrainShape) -> dict[str, float]:
         out = {"weights": p * mb * shard + t * 4, "grads": t * 4, "optimizer": t * 8}
     else:
         out = {"weights": p * mb * shard, "grads": p * mb * shard, "optimizer": p * 2 * mb * shard}
-    extra = 0.0
-    if s.autocast and mb == 4:
-        extra += (p if s.world == 1 else arch.embed_params + 2 * arch.layer_params) * 2
-    if s.world > 1 or s.cpu_offload:
-        extra += (arch.embed_params + 2 * arch.layer_params) * mb
-    out["copies"] = extra
+    if s.world > 1 or s.cpu_offload:  # FSDP gathers a unit at a time, already cast to the compute dtype
+        out["copies"] = (arch.embed_params + 2 * arch.layer_params) * (2 if s.autocast else mb)
+    else:  # autocast's bf16 copy of every weight, saved for the backward
+        out["copies"] = p * 2 if s.autocast and mb == 4 else 0.0
     out["reference"] = p * mb * (1.0 / s.world) if s.ref_model and not s.lora else 0.0
     return out
 
