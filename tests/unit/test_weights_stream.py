@@ -106,3 +106,21 @@ def test_changed_only_streams_the_merged_lora_layers_alone(tiny_model):
     plain = _load(tiny_model)  # full fine-tuning: every parameter can change
     assert sorted(iter_name for iter_name, _ in iter_policy_weights(plain, changed_only=True)) == \
         sorted(n for n, _ in plain.named_parameters())
+
+
+def test_stream_gathers_one_parameter_at_a_time(tiny_model, monkeypatch):
+    """Lazy: taking the first weight gathers one tensor (and LoRA layers only their own A/B), never the whole model."""
+    import pipeline.train.weights as weights
+
+    calls = []
+    real = weights.full_tensor
+    monkeypatch.setattr(weights, "full_tensor", lambda t: calls.append(t.shape) or real(t))
+    stream = weights.iter_policy_weights(_lora(_load(tiny_model)))
+    next(stream)  # the embedding
+    assert len(calls) == 1
+    for name, _ in stream:
+        if name.endswith("q_proj.weight"):
+            break
+    before_q = len(calls)
+    next(stream)  # k_proj: a plain layer, one gather
+    assert len(calls) == before_q + 1
