@@ -8,7 +8,7 @@ from __future__ import annotations
 from ..config import PipelineConfig
 from ..errors import ConfigError
 from .arch import Arch, load_arch
-from .estimate import GIB, Estimate, TrainShape, train_worker
+from .estimate import GIB, Estimate, TrainShape, kv_bytes, train_worker
 from .workloads import JUDGE_SHARE, RLBatch, StagePlan, WorkerPlan, _engine_problem, _engine_row, _precision, _lora
 from .workloads import _uses_judge, plan_rl
 
@@ -87,6 +87,31 @@ def plan_generation(cfg: PipelineConfig, arch: Arch, kind: str, domains: list[st
     return plan
 
 
+def plan_served_judge(cfg: PipelineConfig) -> StagePlan | None:
+    """The served judge's actor (judge.serve): vLLM's server at 0.9 of each of its GPUs (tensor parallel over
+    serve_resources.num_gpus, pipeline/scoring/judge_server.py), on GPUs with resources.eval.gpu_memory_gb."""
+    j = cfg.judge
+    if not (j.backend == "openai" and j.serve and not j.base_url) or j.serve_resources.num_gpus <= 0:
+        return None
+    limit, gpus = cfg.resources_for("eval").gpu_memory_gb * GIB, j.serve_resources.num_gpus
+    share = 0.9 * limit * min(gpus, 1.0)
+    parts = {"vllm": share, "overhead": cfg.plan.overhead_gb * GIB}
+    plan = StagePlan("judge (served)", f"{j.model} on {gpus:g} GPU(s), max_model_len {cfg.rollout.max_model_len}",
+                     limit, [WorkerPlan("judge actor", Estimate(parts, min(sum(parts.values()), limit), "generation"))])
+    try:
+        arch = load_arch(j.model)
+    except ConfigError as e:
+        plan.summary += f"; weights not checked ({e.message.split(';')[0]})"
+        return plan
+    tp = max(1, int(gpus))
+    room = share * tp - arch.params * 2 - kv_bytes(arch, cfg.rollout.max_model_len)
+    if room < 0:
+        plan.problem = ConfigError("judge.serve_resources.num_gpus", f"the judge {j.model} ({arch.params * 2 / GIB:.1f} GiB "
+                                   f"in bf16) does not fit {tp} GPU(s) at 0.9 of {limit / GIB:g} GiB with one "
+                                   f"{cfg.rollout.max_model_len}-token sequence; give it more GPUs")
+    return plan
+
+
 def plan_config(cfg: PipelineConfig) -> tuple[Arch, list[StagePlan]]:
     """The architecture the plan read, and every stage's plan, in run order."""
     arch = load_arch(cfg.model, cfg.plan.model_config_path)
@@ -99,6 +124,9 @@ def plan_config(cfg: PipelineConfig) -> tuple[Arch, list[StagePlan]]:
         plans.append(plan_rl(cfg, arch, mixed_batch(cfg), "mixed"))
     if "eval" in cfg.stages:
         plans.append(plan_generation(cfg, arch, "eval", cfg.domains))
+    judge = plan_served_judge(cfg)
+    if judge is not None:
+        plans.append(judge)
     return arch, plans
 
 

@@ -52,3 +52,11 @@ def test_gpu_run_refuses_a_plan_that_cannot_fit_before_starting(capsys, monkeypa
     monkeypatch.setattr(orchestrator, "run_pipeline", lambda *a, **k: pytest.fail("the run started"))
     assert main(["run", CLUSTER, "mixed.gradient_accumulation_steps=1"]) == 2
     assert "mixed.gradient_accumulation_steps" in capsys.readouterr().err
+
+
+def test_served_judge_actor_is_planned(capsys):
+    served = ["judge.base_url=null", "judge.serve=true", "judge.serve_resources.num_gpus=1", "distill.workers=7"]
+    assert main(["plan", CLUSTER, *served]) == 0
+    assert "\njudge (served): Qwen/Qwen2.5-7B-Instruct on 1 GPU(s)" in capsys.readouterr().out
+    assert main(["plan", CLUSTER, *served, "judge.model=Qwen/Qwen2.5-72B-Instruct"]) == 2
+    assert capsys.readouterr().err.startswith("error: judge.serve_resources.num_gpus: the judge Qwen/Qwen2.5-72B")
