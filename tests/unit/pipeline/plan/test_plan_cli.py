@@ -60,3 +60,14 @@ def test_served_judge_actor_is_planned(capsys):
     assert "\njudge (served): Qwen/Qwen2.5-7B-Instruct on 1 GPU(s)" in capsys.readouterr().out
     assert main(["plan", CLUSTER, *served, "judge.model=Qwen/Qwen2.5-72B-Instruct"]) == 2
     assert capsys.readouterr().err.startswith("error: judge.serve_resources.num_gpus: the judge Qwen/Qwen2.5-72B")
+
+
+def test_plan_section_survives_its_own_dump():
+    """Stage tasks re-validate the dumped config: plan.model_config must round-trip under either name."""
+    from pipeline.config import PipelineConfig
+    from pipeline.config.load import parse_config
+
+    cfg = parse_config({"plan": {"model_config": "/models/qwen/config.json"}, "resources": {"mixed": {"gpu_memory_gb": 141}}})
+    again = PipelineConfig.model_validate(cfg.model_dump(mode="json"))
+    assert again.plan.model_config_path == "/models/qwen/config.json"
+    assert again.resources_for("mixed").gpu_memory_gb == 141 and again.config_hash() == cfg.config_hash()
