@@ -72,17 +72,23 @@ _main()
 '''
 
 
-def parse_verdict(stdout: str, nonce: str, total: int) -> tuple[dict[str, Any] | None, str]:
-    """(the verdict tagged with ``nonce`` for ``total`` units, or None; stdout without the verdict)."""
+def tagged_json(stdout: str, nonce: str) -> tuple[Any, str]:
+    """(the JSON value on the last line that starts with ``nonce``, or None when there is none or it does not
+    parse; stdout without that line). The line is untrusted: callers check its shape."""
     at = stdout.rfind("\n" + nonce + " ")
     if at < 0:
         return None, stdout
     line, _, after = stdout[at + len(nonce) + 2:].partition("\n")
     rest = stdout[:at] + after
     try:
-        v = json.loads(line)
-    except ValueError:
+        return json.loads(line), rest
+    except (ValueError, RecursionError):
         return None, rest
+
+
+def parse_verdict(stdout: str, nonce: str, total: int) -> tuple[dict[str, Any] | None, str]:
+    """(the verdict tagged with ``nonce`` for ``total`` units, or None; stdout without the verdict)."""
+    v, rest = tagged_json(stdout, nonce)
     ok = (isinstance(v, dict) and v.get("total") == total and type(v.get("passed")) is int
           and 0 <= v["passed"] <= total and isinstance(v.get("failed"), list)
           and isinstance(v.get("load_error"), (str, type(None))))

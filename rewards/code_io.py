@@ -16,10 +16,10 @@ reads the line as untrusted data: malformed entries are failed cases.
 """
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from .code_cases import WIRE_SOURCE
+from .code_harness import tagged_json
 
 IO_HARNESS = WIRE_SOURCE + r'''
 
@@ -80,15 +80,7 @@ def parse_outputs(stdout: str, nonce: str, total: int) -> tuple[dict[str, Any] |
     The line is untrusted: it is accepted when it is a JSON object with a string-or-null
     ``load_error`` and, without a load error, one output per case; each output is checked
     later, when it is compared."""
-    at = stdout.rfind("\n" + nonce + " ")
-    if at < 0:
-        return None, stdout
-    line, _, after = stdout[at + len(nonce) + 2:].partition("\n")
-    rest = stdout[:at] + after
-    try:
-        v = json.loads(line)
-    except (ValueError, RecursionError):
-        return None, rest
+    v, rest = tagged_json(stdout, nonce)
     if not isinstance(v, dict) or not isinstance(v.get("load_error"), (str, type(None))):
         return None, rest
     outputs = v.get("outputs")

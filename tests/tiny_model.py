@@ -19,15 +19,11 @@ CORPUS = [
 ] * 20
 
 
-def build_tiny_model(out: Path, seed: int = 0, hidden: int = 128, layers: int = 2, vocab: int = 400,
-                     tied: bool = False) -> Path:
-    import torch
+def build_tokenizer(vocab: int):
+    """A byte-level BPE tokenizer trained on CORPUS, with the ChatML-style template."""
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
-    from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
+    from transformers import PreTrainedTokenizerFast
 
-    out = Path(out)
-    if (out / "config.json").exists():
-        return out
     specials = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]
     tk = Tokenizer(models.BPE())
     tk.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
@@ -37,6 +33,18 @@ def build_tiny_model(out: Path, seed: int = 0, hidden: int = 128, layers: int = 
     tok = PreTrainedTokenizerFast(tokenizer_object=tk, eos_token="<|im_end|>", pad_token="<|endoftext|>",
                                   bos_token="<|im_start|>")
     tok.chat_template = CHAT_TEMPLATE
+    return tok
+
+
+def build_tiny_model(out: Path, seed: int = 0, hidden: int = 128, layers: int = 2, vocab: int = 400,
+                     tied: bool = False) -> Path:
+    import torch
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    out = Path(out)
+    if (out / "config.json").exists():
+        return out
+    tok = build_tokenizer(vocab)
     torch.manual_seed(seed)
     cfg = LlamaConfig(vocab_size=len(tok), hidden_size=hidden, intermediate_size=hidden * 2, num_hidden_layers=layers,
                       num_attention_heads=2, num_key_value_heads=2, max_position_embeddings=512,

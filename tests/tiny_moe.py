@@ -13,23 +13,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.tiny_model import CHAT_TEMPLATE, CORPUS
-
-
-def _tokenizer(vocab: int):
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
-    from transformers import PreTrainedTokenizerFast
-
-    specials = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]
-    tk = Tokenizer(models.BPE())
-    tk.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-    tk.decoder = decoders.ByteLevel()
-    tk.train_from_iterator(CORPUS, trainers.BpeTrainer(vocab_size=vocab, special_tokens=specials,
-                                                        initial_alphabet=pre_tokenizers.ByteLevel.alphabet()))
-    tok = PreTrainedTokenizerFast(tokenizer_object=tk, eos_token="<|im_end|>", pad_token="<|endoftext|>",
-                                  bos_token="<|im_start|>")
-    tok.chat_template = CHAT_TEMPLATE
-    return tok
+from tests.tiny_model import build_tokenizer
 
 
 def _config(kind: str, tok, hidden: int, layers: int, experts: int, top_k: int):
@@ -55,7 +39,7 @@ def build_tiny_moe(out: Path, kind: str = "qwen3_moe", seed: int = 0, hidden: in
     out = Path(out)
     if (out / "config.json").exists():
         return out
-    tok = _tokenizer(vocab)
+    tok = build_tokenizer(vocab)
     torch.manual_seed(seed)
     model = AutoModelForCausalLM.from_config(_config(kind, tok, hidden, layers, experts, top_k))
     with torch.no_grad():  # routers start at zero in some models: give them spread so top-k is decided
