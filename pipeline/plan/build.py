@@ -10,7 +10,7 @@ from ..errors import ConfigError
 from .arch import Arch, load_arch
 from .estimate import GIB, Estimate, TrainShape, kv_bytes, train_worker
 from .workloads import JUDGE_SHARE, RLBatch, StagePlan, WorkerPlan, _engine_problem, _engine_row, _precision, _lora
-from .workloads import _uses_judge, plan_rl
+from .workloads import _uses_judge, budget, plan_rl
 
 
 def expert_batches(cfg: PipelineConfig) -> list[tuple[str, RLBatch]]:
@@ -53,21 +53,26 @@ def mixed_batch(cfg: PipelineConfig) -> RLBatch:
 
 
 def plan_sft(cfg: PipelineConfig, arch: Arch) -> StagePlan:
+    from ..config.batching import micro_batches
+
     s, limit = cfg.sft, cfg.resources_for("sft").gpu_memory_gb * GIB
     world = s.num_workers if cfg.training.fsdp.enabled else 1
-    shape = TrainShape(seqs=s.batch_size, seq_len=s.max_length, logit_tokens=s.max_length, world=world,
+    split = micro_batches(s.batch_size * s.grad_accum, s.max_length, budget(cfg), s.grad_accum, "sft.grad_accum")
+    shape = TrainShape(seqs=split.size, seq_len=s.max_length, logit_tokens=s.max_length, world=world,
                        lora=_lora(s.lora), **_precision(cfg))
     est = train_worker(arch, shape, 0.0, False, 0.0, cfg.plan.overhead_gb * GIB)
     plan = StagePlan("sft", f"{'LoRA r=' + str(s.lora.r) if s.lora else 'full fine-tuning'}, {s.num_workers} worker(s)"
-                     f"{' FSDP x' + str(world) if world > 1 else ''}, micro-batch {s.batch_size} x {s.max_length} tokens "
-                     f"(accumulation {s.grad_accum})", limit, [WorkerPlan("trainer", est)])
+                     f"{' FSDP x' + str(world) if world > 1 else ''}, micro-batch {split.size} x {s.max_length} tokens "
+                     f"(accumulation {split.accumulation})", limit, [WorkerPlan("trainer", est)])
     if est.peak > limit:
-        smaller = next((b for b in range(s.batch_size - 1, 0, -1)
+        smaller = next((b for b in range(split.size - 1, 0, -1)
                         if train_worker(arch, TrainShape(**{**shape.__dict__, "seqs": b}), 0.0, False, 0.0,
                                         cfg.plan.overhead_gb * GIB).peak <= limit), None)
         need = f"stage sft needs {est.peak / GIB:.1f} GiB per GPU, resources.sft.gpu_memory_gb is {limit / GIB:g}"
-        plan.problem = (ConfigError("sft.batch_size", f"{need}; set it to {smaller} and raise sft.grad_accum to keep "
-                                                      "the batch") if smaller else
+        field, fix = (("training.max_tokens_per_micro_batch", f"set it to at most {(smaller or 1) * s.max_length}")
+                      if budget(cfg) is not None else
+                      ("sft.batch_size", f"set it to {smaller} and raise sft.grad_accum to keep the batch"))
+        plan.problem = (ConfigError(field, f"{need}; {fix}") if smaller else
                         ConfigError("training.fsdp.enabled", f"{need} even at batch 1; shard with it (and "
                                                              "sft.num_workers > 1), use sft.lora, or lower sft.max_length"))
     return plan

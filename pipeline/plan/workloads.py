@@ -89,9 +89,22 @@ def _engine(cfg: PipelineConfig, limit: float, judge: bool) -> tuple[float, bool
     return r.gpu_memory_utilization * limit, sleeps
 
 
+def budget(cfg: PipelineConfig) -> int | None:
+    """training.max_tokens_per_micro_batch: the token budget a micro-batch is derived from (None = none)."""
+    return getattr(cfg.training, "max_tokens_per_micro_batch", None)
+
+
+def rl_split(cfg: PipelineConfig, b: RLBatch, accumulation: int) -> tuple[int, int]:
+    """(completions per micro-batch, micro-batches per step) as the trainer splits them (config/batching.py)."""
+    from ..config.batching import micro_batches
+
+    split = micro_batches(b.completions, b.prompt_len + b.completion_len, budget(cfg), accumulation)
+    return split.size, split.accumulation
+
+
 def rl_shape(cfg: PipelineConfig, b: RLBatch, accumulation: int) -> TrainShape:
     world = b.workers if cfg.training.fsdp.enabled else 1
-    return TrainShape(seqs=max(1, b.completions // accumulation), seq_len=b.prompt_len + b.completion_len,
+    return TrainShape(seqs=max(1, rl_split(cfg, b, accumulation)[0]), seq_len=b.prompt_len + b.completion_len,
                       logit_tokens=b.completion_len, world=world, lora=_lora(b.lora), ref_model=b.ref_model,
                       **_precision(cfg))
 
@@ -111,7 +124,7 @@ def plan_rl(cfg: PipelineConfig, arch: Arch, b: RLBatch, stage: str) -> StagePla
     engine, sleeps = _engine(cfg, limit, b.judge)
     summary = (f"{'LoRA r=' + str(b.lora.r) if b.lora else 'full fine-tuning'}, {b.workers} worker(s)"
                f"{' FSDP x' + str(shape.world) if shape.world > 1 else ''}, micro-batch {shape.seqs} x {shape.seq_len} "
-               f"tokens (accumulation {b.accumulation}), vLLM {'colocated' + (' (sleeps)' if sleeps else '') if engine else 'elsewhere'}")
+               f"tokens (accumulation {rl_split(cfg, b, b.accumulation)[1]}), vLLM {'colocated' + (' (sleeps)' if sleeps else '') if engine else 'elsewhere'}")
     plan = StagePlan(stage, summary, limit, [WorkerPlan("trainer", est)])
     server = cfg.rollout.vllm_mode == "server" and cfg.rollout.backend != "hf"
     if server:
@@ -143,10 +156,14 @@ def _engine_problem(cfg: PipelineConfig, arch: Arch, limit: float, stage: str) -
 def _rl_fix(cfg: PipelineConfig, arch: Arch, b: RLBatch, stage: str, est: Estimate, limit: float,
             awake_engine: bool) -> ConfigError:
     need = f"stage {stage} needs {est.peak / GIB:.1f} GiB per GPU, resources.{b.kind}.gpu_memory_gb is {limit / GIB:g}"
-    for acc in range(b.accumulation + 1, b.completions + 1):
+    for acc in range(rl_split(cfg, b, b.accumulation)[1] + 1, b.completions + 1):
         if b.completions % acc == 0 and _rl_estimate(cfg, arch, b, acc, limit).peak <= limit:
+            size = b.completions // acc
+            if budget(cfg) is not None:
+                return ConfigError("training.max_tokens_per_micro_batch", f"{need}; set it to at most "
+                                   f"{size * (b.prompt_len + b.completion_len)} (micro-batch {size} completions)")
             return ConfigError(f"{b.path}.gradient_accumulation_steps",
-                               f"{need}; set it to {acc} (micro-batch {b.completions // acc} completions)")
+                               f"{need}; set it to {acc} (micro-batch {size} completions)")
     if awake_engine and hasattr(cfg.rollout, "sleep_mode") and \
             _rl_estimate(cfg, arch, b, b.accumulation, limit, sleep=True).peak <= limit:
         return ConfigError("rollout.sleep_mode", f"{need} with the engine awake while training; set it to on "

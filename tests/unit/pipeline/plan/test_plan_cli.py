@@ -71,3 +71,13 @@ def test_plan_section_survives_its_own_dump():
     again = PipelineConfig.model_validate(cfg.model_dump(mode="json"))
     assert again.plan.model_config_path == "/models/qwen/config.json"
     assert again.resources_for("mixed").gpu_memory_gb == 141 and again.config_hash() == cfg.config_hash()
+
+
+def test_token_budget_sets_the_planned_micro_batch(capsys):
+    """With training.max_tokens_per_micro_batch the plan uses the trainer's own split (config/batching.py), and a
+    budget too large to fit is the field the error names."""
+    base = [CLUSTER, "mixed.gradient_accumulation_steps=1"]
+    assert main(["plan", *base, "training.max_tokens_per_micro_batch=40960"]) == 0
+    assert "mixed: full fine-tuning, 1 worker(s), micro-batch 16 x 2560 tokens (accumulation 8)" in capsys.readouterr().out
+    assert main(["plan", *base, "training.max_tokens_per_micro_batch=400000"]) == 2
+    assert capsys.readouterr().err.startswith("error: training.max_tokens_per_micro_batch: stage mixed needs")
