@@ -6,9 +6,11 @@ A scored row is the reward router's output row: the prompt row plus ``completion
 ``reject_reason(row, ...)`` returns why a sample is dropped, or None:
 
 - ``truncated``: generation hit the token limit;
-- ``status:<s>``: a reward could not score it (unparseable answer, sandbox error, ...);
 - ``malformed_thinking``: thinking mode without exactly one non-empty ``<think>`` block and an
-  answer after it (the ``format`` reward's rule); think tags in non-thinking mode;
+  answer after it (the ``format`` reward's rule); think tags in non-thinking mode. Checked before
+  the status: a thinking answer that stops inside its unclosed block has no answer part, so its
+  correctness reward is also unparseable, and the cause is the format;
+- ``status:<s>``: a reward could not score it (unparseable answer, sandbox error, ...);
 - ``violation:<principle>``: with ``max_violation`` set, the ``constitution_penalty`` score is
   above it (the principle named is the most violated one, see pipeline/distill/revise.py);
 - ``mixed_language``: language consistency below the threshold;
@@ -44,10 +46,10 @@ def reject_reason(row: dict[str, Any], min_reward: float, min_language: float,
                   max_violation: float | None = None) -> str | None:
     if row.get("finish_reason") == "length":
         return "truncated"
-    if row.get("status", "ok") != "ok":
-        return f"status:{row['status']}"
     if row.get("format_ok") is False:
         return "malformed_thinking"
+    if row.get("status", "ok") != "ok":
+        return f"status:{row['status']}"
     violation = (row.get("components") or {}).get(PENALTY)
     if max_violation is not None and violation is not None and violation > max_violation:
         comps = row["components"]

@@ -166,3 +166,14 @@ def test_console_line_names_the_group_that_kept_nothing():
     assert "\n" not in line and "kept=7 generated=32 acceptance=0.2188" in line
     assert "math/thinking kept nothing (mostly truncated 9/16)" in line and line.endswith("(log: x.log)")
     assert _note({"a/b": {"kept": 2, "generated": 4, "rejected": {}}}, None) == ""
+
+
+def test_a_thinking_answer_stopped_inside_its_block_is_rejected_as_malformed():
+    """The base model often ends (EOS) inside an unclosed <think> (bench/results/thinking_budget.json): its
+    answer part is empty, so correctness is unparseable too, but the reason recorded is the format."""
+    from pipeline.distill.filters import reject_reason
+
+    row = {"completion": "<think>\n37 + 8 = 45. The answer is 45.", "finish_reason": "stop", "status": "unparseable",
+           "format_ok": False, "components": {"math_correctness": None}}
+    assert reject_reason(row, 0.0, 0.8) == "malformed_thinking"
+    assert reject_reason({**row, "format_ok": True}, 0.0, 0.8) == "status:unparseable"
