@@ -111,10 +111,13 @@ def shard_seed(seed: int, shard_id: str) -> int:
     return (seed * 1_000_003 + int(hashlib.sha256(shard_id.encode()).hexdigest()[:8], 16)) % (2**31)
 
 
-def sample_shard(rollout: Any, shard: Shard, tools: list[Any], n: int) -> list[dict[str, Any]]:
+def sample_shard(rollout: Any, shard: Shard, tools: list[Any], n: int, close_think: int = 0) -> list[dict[str, Any]]:
     """``n`` completions per prompt row (tool calls run in the loop for agentic domains). Each
-    output row carries the chat ``messages`` it would be trained on."""
+    output row carries the chat ``messages`` it would be trained on. ``close_think`` > 0: thinking
+    samples that stopped inside an unclosed ``<think>`` get it closed and an answer of at most that
+    many tokens (pipeline/distill/close_think.py; the row's ``think_closed`` is then True)."""
     from ..train.grpo import rl_prompt
+    from .close_think import close_unfinished
 
     prompts, metas = [], []
     for row in shard.rows:
@@ -123,10 +126,12 @@ def sample_shard(rollout: Any, shard: Shard, tools: list[Any], n: int) -> list[d
         metas += [(row, msgs, k) for k in range(n)]
     tracks = rollout.generate(prompts)
     tok = rollout.tok
+    texts = [tok.decode(tr.ids, skip_special_tokens=True) for tr in tracks]
+    closed = close_unfinished(rollout, tracks, texts, close_think) if close_think and shard.mode == "thinking" else {}
     out = []
-    for (row, msgs, k), tr in zip(metas, tracks):
-        text = tok.decode(tr.ids, skip_special_tokens=True)
-        out.append({**row, "completion": text, "mode": shard.mode, "sample_idx": k, "finish_reason": tr.finish,
-                    "completion_tokens": tr.sampled,
+    for i, ((row, msgs, k), tr) in enumerate(zip(metas, tracks)):
+        text, tokens, finish = closed.get(i, (texts[i], tr.sampled, tr.finish))
+        out.append({**row, "completion": text, "mode": shard.mode, "sample_idx": k, "finish_reason": finish,
+                    "completion_tokens": tokens, "think_closed": i in closed,
                     "messages": msgs + [{"role": "assistant", "content": text}]})
     return out

@@ -142,7 +142,8 @@ def _generate(cfg: PipelineConfig, todo: list[Any], store: Any, config_hash: str
                                 {"domain": shard.domain, "mode": shard.mode, "expert": shard.generator,
                                  "generated": len(scored), "rejected": rejected, "engine": engine,
                                  "lengths": [int(x["completion_tokens"]) for x in kept], "round": shard.round,
-                                 "prompts": len(shard.rows), "kept_ids": sorted({str(x["id"]) for x in kept}), **extra})
+                                 "prompts": len(shard.rows), "kept_ids": sorted({str(x["id"]) for x in kept}),
+                                 "think_closed": sum(1 for x in kept if x.get("think_closed")), **extra})
                     advance(len(shard.rows))
 
             for model, group in groupby(sorted(todo, key=lambda s: s.model), key=lambda s: s.model):
@@ -180,7 +181,8 @@ def _fan_out(cfg: PipelineConfig, model: str, shards: list[Any], sampling: Any, 
             rollout = EngineRollout(engine, replace(sampling, seed=shard_seed(cfg.seed, shard.id),
                                                     max_tokens=think or sampling.max_tokens),
                                     tools={t.__name__: t for t in tools}, max_tool_calls=cfg.rollout.max_tool_calls)
-            finish(shard, sample_shard(rollout, shard, tools, cfg.distill.samples_per_prompt), index, engine)
+            finish(shard, sample_shard(rollout, shard, tools, cfg.distill.samples_per_prompt,
+                                       cfg.distill.budget.close_think), index, engine)
 
     engines: list[Any] = []
     try:
