@@ -25,6 +25,8 @@ def ray_8gpu():
     import ray
 
     os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"
+    # 64 simulated CPUs would otherwise make the raylet prestart 64 Python workers on a 2-core machine
+    os.environ["RAY_prestart_worker_first_driver"] = "0"
     ray.init(num_gpus=8, num_cpus=64, _node_ip_address="127.0.0.1", include_dashboard=False, log_to_driver=False)
     yield ray
     ray.shutdown()
@@ -49,7 +51,7 @@ def _stage(ray, demands):
                 return [str(g) for g in ray.get_gpu_ids()]
 
         handles = [(role, Probe.options(num_cpus=c, num_gpus=g).remote()) for role, c, g in actors]
-        seen = [(role, ray.get(h.gpus.remote(), timeout=60)) for role, h in handles]
+        seen = [(role, ray.get(h.gpus.remote(), timeout=240)) for role, h in handles]
         for _, h in handles:
             ray.kill(h)
         return {"task": [str(g) for g in ray.get_gpu_ids()], "actors": seen, "cuda": torch.cuda.is_available(),
@@ -71,7 +73,7 @@ def test_cluster_example_on_a_simulated_8_gpu_cluster(ray_8gpu, tmp_path):
     print("\n" + placement_table(rows))
     for name in dict.fromkeys(d.stage for d in rows):
         demands = [d for d in rows if d.stage == name]
-        seen = ray.get(_stage(ray, demands), timeout=120)
+        seen = ray.get(_stage(ray, demands), timeout=300)
         assert len(seen["task"]) == demands[0].num_gpus and not seen["cuda"], (name, seen)
         for (role, gpus), want in zip(seen["actors"], [d for d in demands if d.role in ("engine", "judge")
                                                        for _ in range(d.count)]):
