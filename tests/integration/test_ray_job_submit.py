@@ -60,9 +60,12 @@ def ray_head():
     env.pop("RAY_ADDRESS", None)
     ray = str(VENV_BIN / "ray")
     temp = Path(tempfile.mkdtemp(prefix="rj", dir="/tmp"))  # AF_UNIX socket paths under it must stay < 108 bytes
-    gcs, dashboard = _free_port(), _free_port()
+    # every port on a free one: the job agent's default (52365) is taken while another Ray runs on the box (a
+    # `posttrain run`), and the head then starts without a job agent ("No available agent to submit job")
+    gcs, dashboard, agent = _free_port(), _free_port(), _free_port()
     subprocess.run([ray, "start", "--head", "--node-ip-address=127.0.0.1", f"--port={gcs}", "--num-cpus=2",
                     "--dashboard-host=127.0.0.1", f"--dashboard-port={dashboard}", "--include-dashboard=true",
+                    f"--dashboard-agent-listen-port={agent}",
                     f"--temp-dir={temp}", "--disable-usage-stats"], env=env, check=True, capture_output=True, timeout=120)
     try:
         yield env, f"http://127.0.0.1:{dashboard}"
