@@ -27,7 +27,9 @@ from __future__ import annotations
 import argparse
 import time
 from dataclasses import asdict, dataclass, field
-from typing import Any, Callable
+from typing import Any
+
+from pipeline.run.estimate import best_rate
 
 # (m, k, n): square, then decode-step shapes of SmolLM2-135M at batch 64 (MLP up, vocabulary head).
 MATMUL_SHAPES = ((2048, 2048, 2048), (64, 576, 1536), (64, 576, 49152))
@@ -70,19 +72,6 @@ class Roofline:
         return d
 
 
-def _best_rate(fn: Callable[[], Any], work: float, budget_s: float) -> float:
-    """Best work/second over repeated calls within ``budget_s`` (after one warm-up call)."""
-    fn()
-    best, t_end = 0.0, time.perf_counter() + budget_s
-    while True:
-        t0 = time.perf_counter()
-        fn()
-        dt = time.perf_counter() - t0
-        best = max(best, work / dt)
-        if time.perf_counter() > t_end:
-            return best
-
-
 def measure(budget_s: float = 1.0, dtype: str = "fp32") -> Roofline:
     """Measure ``dtype`` matmul FLOP/s and memory read bandwidth; about ``4 * budget_s`` seconds in all."""
     import torch
@@ -94,10 +83,10 @@ def measure(budget_s: float = 1.0, dtype: str = "fp32") -> Roofline:
         for m, k, n in MATMUL_SHAPES:
             a, b = torch.randn(m, k, dtype=kind), torch.randn(k, n, dtype=kind)
             out = torch.empty(m, n, dtype=kind)
-            per_shape[f"{m}x{k}x{n}"] = _best_rate(lambda: torch.mm(a, b, out=out), 2.0 * m * k * n, budget_s) / 1e9
+            per_shape[f"{m}x{k}x{n}"] = best_rate(lambda: torch.mm(a, b, out=out), 2.0 * m * k * n, budget_s) / 1e9
             del a, b, out
         x = torch.ones(BANDWIDTH_BYTES // 4)
-        bandwidth = _best_rate(lambda: x.sum(), float(BANDWIDTH_BYTES), budget_s)
+        bandwidth = best_rate(lambda: x.sum(), float(BANDWIDTH_BYTES), budget_s)
         del x
     return Roofline(matmul_flops=max(per_shape.values()) * 1e9, mem_read_bytes_per_s=bandwidth,
                     threads=torch.get_num_threads(), per_shape_gflops={k: round(v, 1) for k, v in per_shape.items()},

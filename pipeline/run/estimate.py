@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 import time
+from typing import Any
 
 from ..config import PipelineConfig
 from ..vocab import STAGE_KINDS
@@ -45,6 +46,18 @@ def _stage_threads(cfg: PipelineConfig, kinds: list[str]) -> int:
     return max(1, min(os.cpu_count() or 1, math.ceil(want)))
 
 
+def best_rate(fn: Any, work: float, budget_s: float) -> float:
+    """Best work/second over repeated calls of ``fn`` within ``budget_s`` (after one warm-up call)."""
+    fn()
+    best, t_end = 0.0, time.perf_counter() + budget_s
+    while True:
+        t0 = time.perf_counter()
+        fn()
+        best = max(best, work / (time.perf_counter() - t0))
+        if time.perf_counter() > t_end:
+            return best
+
+
 def probe_gflops(threads: int | None = None, budget_s: float = PROBE_BUDGET_S) -> tuple[float, float]:
     """(fp32 GFLOP/s, seconds the probe took): the best of a few 2048² ``torch.mm`` calls within
     ``budget_s`` after one warm-up, at ``threads`` torch threads (restored after)."""
@@ -57,14 +70,7 @@ def probe_gflops(threads: int | None = None, budget_s: float = PROBE_BUDGET_S) -
     try:
         n = PROBE_SHAPE
         a, b, out = torch.randn(n, n), torch.randn(n, n), torch.empty(n, n)
-        torch.mm(a, b, out=out)
-        best, end = 0.0, time.perf_counter() + budget_s
-        while True:
-            t = time.perf_counter()
-            torch.mm(a, b, out=out)
-            best = max(best, 2.0 * n ** 3 / (time.perf_counter() - t))
-            if time.perf_counter() > end:
-                break
+        best = best_rate(lambda: torch.mm(a, b, out=out), 2.0 * n ** 3, budget_s)
     finally:
         torch.set_num_threads(old)
     return best / 1e9, time.perf_counter() - t0

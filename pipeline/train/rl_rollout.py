@@ -41,7 +41,6 @@ from typing import Any, Callable
 from ..rollout import RolloutEngine, SamplingConfig
 from ..rollout.templates import PREFILL, SYSTEM_PROMPTS, Messages, render
 from ..rollout.tool_calls import CALL_CLOSE, advertised_tools, parse_tool_call, run_tool_call, tool_response
-from .weights import policy_state_dict  # noqa: F401  (the weights now come from weights.iter_policy_weights)
 
 log = logging.getLogger(__name__)
 
