@@ -22,6 +22,7 @@ import logging
 from typing import Any
 
 from ..rollout.probe import mean_gap, probe_ids, sequence_logprobs
+from .sharded_save import is_sharded
 from .weights import iter_policy_weights
 
 log = logging.getLogger(__name__)
@@ -31,10 +32,6 @@ class WeightSyncError(RuntimeError):
     """The engine does not generate with the weights the trainer just pushed."""
 
 
-def _sharded(model: Any) -> bool:
-    return any(type(p).__name__ == "DTensor" for p in model.parameters())
-
-
 def push_policy(engine: Any, trainer: Any) -> float | None:
     """Sync ``engine`` to the trainer's current policy; returns the probe gap (None when not checked here)."""
     model = trainer.accelerator.unwrap_model(trainer.model)
@@ -42,7 +39,7 @@ def push_policy(engine: Any, trainer: Any) -> float | None:
     weights = iter_policy_weights(model)
     if owner:
         engine.sync_weights(weights)
-    elif _sharded(model):
+    elif is_sharded(model):
         for _ in weights:  # full_tensor() is a collective: every rank walks the stream
             pass
     if engine.shared:
