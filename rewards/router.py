@@ -159,6 +159,17 @@ def _checked(name: str, res: Any) -> RewardResult:
     return res
 
 
+AHEAD_LIMIT = 8192
+"""Most scores ``prescore`` keeps for TRL to claim."""
+
+
+def _ahead_key(row: Row) -> str:
+    """A scored row's identity for ``prescore``: its prompt and completion text."""
+    completion = row.get("completion")
+    text = completion[-1].get("content") if isinstance(completion, list) and completion else completion
+    return json.dumps([row.get("prompt"), text], sort_keys=True, default=str)
+
+
 @dataclass
 class _TrlBatch:
     """The last TRL batch: its inputs (kept alive, so their ids cannot be reused) and scores."""
@@ -217,6 +228,8 @@ class RewardRouter:
                 self.specs[domain].append(RewardEntry(e["name"], weight, e["params"], built[key]))
         self._last: _TrlBatch | None = None
         self._lock = threading.Lock()
+        self._ahead: dict[str, ScoredRow] = {}  # scored before TRL asked (prescore), by prompt + completion
+        self.claimed = 0  # TRL rows whose scores prescore had already computed
 
     def domains(self) -> list[str]:
         return sorted(self.specs)
@@ -325,12 +338,31 @@ class RewardRouter:
             rows.append(row)
         return rows
 
+    def prescore(self, rows: Sequence[Row]) -> list[ScoredRow]:
+        """:meth:`score`, remembered: TRL's reward call for the same prompt and completion takes these scores
+        instead of scoring again (dynamic sampling and asynchronous GRPO score before TRL does; a judged
+        domain's judge then runs once per completion). Unclaimed scores are dropped past ``AHEAD_LIMIT``."""
+        with self._lock:
+            scored = self.score(rows)
+            if len(self._ahead) > AHEAD_LIMIT:
+                self._ahead.clear()
+            self._ahead.update((_ahead_key(s.row), s) for s in scored)
+        return scored
+
+    def _claim_or_score(self, rows: list[Row]) -> list[ScoredRow]:
+        found = [self._ahead.pop(_ahead_key(r), None) for r in rows]
+        todo = [i for i, s in enumerate(found) if s is None]
+        for i, s in zip(todo, self.score([rows[i] for i in todo]) if todo else []):
+            found[i] = s
+        self.claimed += len(rows) - len(todo)
+        return found  # type: ignore[return-value]
+
     def _trl_scored(self, prompts: Sequence[Any], completions: Sequence[Any], columns: dict[str, Any]) -> list[ScoredRow]:
         with self._lock:
             data = {k: v for k, v in columns.items() if k not in _TRL_HOOKS}
             if self._last is not None and self._last.matches(prompts, completions, data):
                 return self._last.scored
-            scored = self.score(self._trl_rows(prompts, completions, columns))
+            scored = self._claim_or_score(self._trl_rows(prompts, completions, columns))
             self._last = _TrlBatch(prompts, completions, data, list(completions), scored)
         log = columns.get("log_metric")
         if callable(log) and scored:

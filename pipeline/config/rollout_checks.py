@@ -46,6 +46,12 @@ def check_rollout_scale(cfg: PipelineConfig) -> None:
                                                           "each rank's engine would need the other ranks' prompts; use "
                                                           "rollout.vllm_mode: server (one tensor-parallel engine for "
                                                           f"all ranks) or {many}: 1")
+    if cfg.grpo.async_.enabled and many:
+        raise ConfigError("grpo.async.enabled", f"asynchronous GRPO runs with one training process and {many} > 1; "
+                                                f"set {many}: 1 or grpo.async.enabled: false")
+    if cfg.grpo.async_.enabled and r.sleep_mode == "on":
+        raise ConfigError("rollout.sleep_mode", "asynchronous GRPO keeps the engine generating while the trainer "
+                                                "trains, so it never sleeps; set rollout.sleep_mode: auto or off")
     if r.vllm_mode == "server" and 0 < r.engine_num_gpus < r.tensor_parallel_size:
         raise ConfigError("rollout.engine_num_gpus", f"{r.engine_num_gpus:g} GPUs per engine actor cannot hold "
                                                      f"rollout.tensor_parallel_size={r.tensor_parallel_size} shards; "

@@ -10,10 +10,11 @@ import hashlib
 import json
 from typing import Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from ..errors import ConfigError
 from ..vocab import MODES, STAGE_KINDS, Mode, ModeChoice, StageKind
+from .async_grpo import AsyncGRPOConfig
 from .keep_routing import KeepRoutingConfig
 from .section import RENAMED, Section  # noqa: F401 (re-exported)
 from .distill_budget import DistillBudget
@@ -136,6 +137,8 @@ class RolloutCorrection(Section):
 class GRPOSettings(Section):
     """DeepSeek-V3.2 GRPO settings; see pipeline/train/grpo.py for how each maps onto TRL."""
 
+    model_config = ConfigDict(**Section.model_config, populate_by_name=True, serialize_by_alias=True)
+
     @model_validator(mode="before")
     @classmethod
     def _kl_beta_lives_per_domain(cls, data: Any) -> Any:
@@ -170,6 +173,8 @@ class GRPOSettings(Section):
     """Lower clip range."""
     epsilon_high: float = Field(0.28, gt=0)
     """Upper clip range (DAPO clip-higher)."""
+    async_: AsyncGRPOConfig = Field(default_factory=lambda: AsyncGRPOConfig(), alias="async")
+    """Asynchronous GRPO with bounded staleness (grpo.async.enabled, max_staleness; pipeline/config/async_grpo.py)."""
 
 
 class DynamicSamplingConfig(Section):

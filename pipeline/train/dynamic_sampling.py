@@ -19,8 +19,8 @@ code runs unchanged on a batch of the size it expects.
 
 Departures from DAPO: the extra generations are capped; when the cap is reached the batch is
 filled up with dropped groups (zero advantage, so they add no gradient) and the share is logged
-as ``dynamic_sampling/unfilled``. The rewards of kept groups run twice (here and in TRL): cheap
-for rule-based rewards, a second judge call for judged domains (off by default in the mixed stage).
+as ``dynamic_sampling/unfilled``. The kept groups are scored once: the router remembers the scores
+(``RewardRouter.prescore``) and TRL's reward call takes them.
 
 Logged per step (train_log.jsonl, tensorboard): ``dynamic_sampling/filtered`` (share of the
 groups sampled this step that were dropped), ``dynamic_sampling/<domain>/filtered``,
@@ -70,7 +70,8 @@ class DynamicSampler:
         self.trainer, self.rollout, self.router = trainer, rollout, router
         self.max_extra_batches, self.seed = max_extra_batches, seed
         self.inner: Callable[[list[dict[str, Any]]], Any] = trainer._generate_and_score_completions
-        self.last: dict[str, Any] = {}  # the latest step's counts (tests, logs)
+        self.last: dict[str, Any] = {}  # the latest step's logged counts (tests, logs)
+        self.counts: dict[str, float] = {}  # the latest refill's counts
 
     def __call__(self, inputs: list[dict[str, Any]]) -> Any:
         if not self.trainer.model.training:
@@ -78,36 +79,40 @@ class DynamicSampler:
         g = self.trainer.num_generations
         firsts = [inputs[i] for i in range(0, len(inputs), g)]
         groups = self.refill(firsts)
+        self.record(self.counts)
         rows = [dict(gr.row) for gr in groups for _ in range(g)]
         self.rollout.stage([r["prompt"] for r in rows], [t for gr in groups for t in gr.tracks])
         return self.inner(rows)
 
-    def refill(self, firsts: list[dict[str, Any]]) -> list[_Group]:
-        """``len(firsts)`` groups: those with reward variance first, topped up from the dataset."""
-        want, step = len(firsts), self.trainer.state.global_step
+    def refill(self, firsts: list[dict[str, Any]], step: int | None = None, sync: bool = True) -> list[_Group]:
+        """``len(firsts)`` groups: those with reward variance first, topped up from the dataset; the step's
+        counts go to ``self.counts`` (``record`` logs them). Asynchronous GRPO calls this from its rollout
+        worker for a later ``step``, with ``sync=False`` (it pushes the weights itself)."""
+        want, step = len(firsts), self.trainer.state.global_step if step is None else step
         rng = random.Random(f"{self.seed}:{step}:{self.trainer.accelerator.process_index}")
         tried = {_key(r) for r in firsts}
         kept: list[_Group] = []
         dropped: list[_Group] = []
         batch, rounds = firsts, 0
         while batch:
-            for gr in self.sample(batch):
+            for gr in self.sample(batch, sync):
                 (kept if has_variance(gr.rewards) else dropped).append(gr)
             if len(kept) >= want or rounds >= self.max_extra_batches:
                 break
             rounds += 1
             keep_rate = max(len(kept), 1) / (len(kept) + len(dropped))
             batch = self.draw(rng, min(want, math.ceil((want - len(kept)) / keep_rate)), tried)
-        self.record(want, kept, dropped)
+        self.counts = self.count(want, kept, dropped)
         return (kept + dropped)[:want]
 
-    def sample(self, rows: list[dict[str, Any]]) -> list[_Group]:
+    def sample(self, rows: list[dict[str, Any]], sync: bool = True) -> list[_Group]:
         """Generate and score one group per row with the stage's rollout and reward router."""
         g = self.trainer.num_generations
-        self.rollout.sync(self.trainer)
+        if sync:
+            self.rollout.sync(self.trainer)
         tracks = self.rollout.generate_timed([r["prompt"] for r in rows for _ in range(g)])
         texts = self.rollout.tok.batch_decode([t.ids for t in tracks], skip_special_tokens=True)
-        scored = self.router.score([{**r, "completion": [{"role": "assistant", "content": texts[i * g + j]}],
+        scored = self.router.prescore([{**r, "completion": [{"role": "assistant", "content": texts[i * g + j]}],
                                      "completion_tokens": tracks[i * g + j].sampled,
                                      "finish_reason": tracks[i * g + j].finish}
                                     for i, r in enumerate(rows) for j in range(g)])
@@ -128,12 +133,17 @@ class DynamicSampler:
                     break
         return out
 
-    def record(self, want: int, kept: list[_Group], dropped: list[_Group]) -> None:
+    @staticmethod
+    def count(want: int, kept: list[_Group], dropped: list[_Group]) -> dict[str, float]:
         sampled = len(kept) + len(dropped)
         by_domain, dropped_by = Counter(g.domain for g in kept + dropped), Counter(g.domain for g in dropped)
-        self.last = {"filtered": len(dropped) / sampled, "extra_groups": sampled - want,
-                     "unfilled": max(0, want - len(kept)) / want,
-                     **{f"{d}/filtered": dropped_by[d] / n for d, n in by_domain.items()}}
+        return {"filtered": len(dropped) / sampled, "extra_groups": sampled - want,
+                "unfilled": max(0, want - len(kept)) / want,
+                **{f"{d}/filtered": dropped_by[d] / n for d, n in by_domain.items()}}
+
+    def record(self, counts: dict[str, float]) -> None:
+        """Log one step's counts (on the trainer's thread: TRL's metrics are not thread-safe)."""
+        self.last = counts
         metrics = self.trainer._metrics["train"]
         for name, value in self.last.items():
             metrics[f"dynamic_sampling/{name}"].append(float(value))

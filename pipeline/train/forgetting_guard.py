@@ -30,12 +30,20 @@ class ForgettingGuard(TrainerCallback):
                                                 if self.path.exists() else [])  # kept across a resume
         self.pending: dict[str, float] = {}
 
+    def _sample(self) -> dict[str, list[dict[str, Any]]]:
+        return {d: sample_rows(self.rollout.engine, rows, self.sampling, self.mode) for d, rows in self.rows.items()}
+
     def evaluate(self, step: int) -> dict[str, float]:
-        if self.trainer is not None:
-            self.rollout.sync(self.trainer)
+        on_engine = getattr(self.rollout, "on_engine", None)  # asynchronous GRPO: its worker owns the engine
+        if on_engine is not None:
+            samples = on_engine(self._sample)
+        else:
+            if self.trainer is not None:
+                self.rollout.sync(self.trainer)
+            samples = self._sample()
         rec: dict[str, float] = {"step": step}
-        for domain, rows in self.rows.items():
-            scored = self.router.score_rows(sample_rows(self.rollout.engine, rows, self.sampling, self.mode))
+        for domain in self.rows:
+            scored = self.router.score_rows(samples[domain])
             rewards = [r["reward"] for r in scored if r["reward"] is not None]
             correct = [c for c in map(is_correct, scored) if c is not None]
             rec[f"{domain}/reward"] = sum(rewards) / len(rewards) if rewards else 0.0

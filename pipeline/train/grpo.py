@@ -193,11 +193,16 @@ def build_trainer(cfg: PipelineConfig, job: RLJob, router: Any, engine: Any) -> 
                           train_dataset=rl_dataset(job), peft_config=_peft_config(job.lora), rollout_func=rollout,
                           callbacks=[*job.callbacks, TrainLogCallback(job.out_dir / "train_log.jsonl")])
     trainer.posttrain_rollout = rollout
-    ds = job.dynamic_sampling
+    ds, sampler = job.dynamic_sampling, None
     if ds is not None and ds.enabled:
         from .dynamic_sampling import install
 
-        trainer.posttrain_sampler = install(trainer, rollout, router, ds.max_extra_batches, cfg.seed)
+        sampler = trainer.posttrain_sampler = install(trainer, rollout, router, ds.max_extra_batches, cfg.seed)
+    if cfg.grpo.async_.enabled:
+        from . import async_grpo
+
+        trainer.posttrain_async = async_grpo.install(trainer, rollout, router, sampler, cfg.grpo.async_.max_staleness,
+                                                     job.out_dir / "batches.jsonl")
     for cb in job.callbacks:  # callbacks that evaluate need the trainer (weights) and the rollout (engine)
         if hasattr(cb, "trainer"):
             cb.trainer, cb.rollout = trainer, rollout
@@ -232,7 +237,12 @@ def train_grpo(cfg: PipelineConfig, job: RLJob, router: Any, engine: Any) -> dic
     resume = resume_checkpoint(job.resume_from, job.out_dir / "trainer")
     if resume:
         log.info("resuming GRPO from %s", resume)
-    trainer.train(resume_from_checkpoint=resume)
+    runner = getattr(trainer, "posttrain_async", None)
+    try:
+        trainer.train(resume_from_checkpoint=resume)
+    finally:
+        if runner is not None:
+            runner.close()
     main = trainer.is_world_process_zero()
     # Under FSDP every rank gathers its shards for the save (sharded_save.py); rank 0 writes.
     ckpt = save_policy(trainer, job.out_dir) if main or getattr(trainer, "is_fsdp_enabled", False) else None
@@ -241,5 +251,7 @@ def train_grpo(cfg: PipelineConfig, job: RLJob, router: Any, engine: Any) -> dic
     metrics = {**reward_trend(trainer.state.log_history), "global_step": trainer.state.global_step,
                "world_size": trainer.args.world_size, "completions": trainer.posttrain_rollout.completions,
                **{k: round(v, 3) for k, v in trainer.posttrain_rollout.timings.items()}}
+    if runner is not None:
+        metrics["async"] = {k: round(v, 3) for k, v in runner.totals.items()}
     metrics["resumed_from"] = resume
     return {"checkpoint": str(ckpt) if ckpt else None, "metrics": metrics}

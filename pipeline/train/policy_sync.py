@@ -53,8 +53,12 @@ def check_sync(engine: Any, model: Any, owner: bool, step: int) -> float | None:
     """Compare the engine's and the trainer's probe log-probs; raise ``WeightSyncError`` over the bound."""
     seqs = probe_ids(engine.tokenizer)
     theirs = sequence_logprobs(model, seqs)  # every rank: a sharded forward is collective
-    if not owner:
-        return None
+    return check_gap(engine, seqs, theirs, step) if owner else None
+
+
+def check_gap(engine: Any, seqs: list[list[int]], theirs: list[list[float]], step: int) -> float:
+    """The engine's probe log-probs against the trainer's (``theirs``, taken when its weights were read);
+    raises ``WeightSyncError`` over the bound."""
     gap = mean_gap(engine.score_ids(seqs), theirs)
     bound = engine.sync_check_max_gap
     if gap > bound:

@@ -96,6 +96,7 @@ class EngineRollout:
         self.synced_step: int | None = None
         self.completions = 0  # completions returned to TRL, all steps (dynamic sampling generates more)
         self._staged: tuple[list[Any], list[_Track]] | None = None
+        self.on_engine: Callable[[Callable[[], Any]], Any] | None = None  # async GRPO: run on its rollout worker
         self.last_routes: list[Any] | None = None  # per completion of the last call: engine routes (keep routing)
         self.timings: dict[str, float] = {"generate_s": 0.0, "sync_s": 0.0, "tools_s": 0.0}
 

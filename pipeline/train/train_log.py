@@ -2,13 +2,15 @@
 
     trainer = GRPOTrainer(..., callbacks=[TrainLogCallback(stage_dir / "train_log.jsonl")])
 
-Each line is ``{"step": N, <metric>: value, ...}`` with the numeric values TRL logs.
+Each line is ``{"step": N, "time": unix seconds, <metric>: value, ...}`` with the numeric values TRL logs
+(``time``: when the step was logged, so wall time per step is the difference of two lines).
 """
 from __future__ import annotations
 
 import json
 import math
 import numbers
+import time
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +30,7 @@ class TrainLogCallback(TrainerCallback):
     def on_log(self, args: Any, state: Any, control: Any, logs: dict[str, Any] | None = None, **kwargs: Any) -> None:
         if not logs or not state.is_world_process_zero:
             return
-        rec = {"step": state.global_step}
+        rec: dict[str, float] = {"step": state.global_step, "time": round(time.time(), 3)}
         rec.update({k: float(v) for k, v in logs.items()
                     if isinstance(v, numbers.Number) and not isinstance(v, bool) and math.isfinite(float(v))})
         self.path.parent.mkdir(parents=True, exist_ok=True)

@@ -61,7 +61,7 @@ def test_zero_variance_groups_are_dropped_and_refilled(tiny_model, tmp_path, vll
         assert all(g.domain == "math" and has_variance(g.rewards) for g in groups)
         assert all(r is not None and -1.0 <= r < 0.0 for g in groups for r in g.rewards)  # real length penalties
         assert logic["prompt"] not in [g.row["prompt"] for g in groups]
-        last = sampler.last
+        last = sampler.counts
         assert last["logic/filtered"] == 1.0 and last["math/filtered"] == 0.0 and last["unfilled"] == 0.0
         assert last["extra_groups"] >= 1 and 0 < last["filtered"] < 1
 
