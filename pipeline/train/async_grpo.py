@@ -85,7 +85,8 @@ class AsyncGRPO:
         if trainer.accelerator.num_processes > 1:
             raise ValueError("grpo.async runs with one training process; set num_workers: 1 or grpo.async.enabled false")
         self.trainer, self.rollout, self.router, self.sampler = trainer, rollout, router, sampler
-        self.k, self.ledger = max_staleness, Path(ledger)
+        self.k, self.ledger = max_staleness, Path(ledger)  # k: the bound a batch is checked against
+        self.depth = max_staleness  # steps queued ahead (= k: a batch queued j steps ahead is j versions old)
         self.look = lookahead.install(trainer, max_staleness)
         # TRL's own step (under dynamic sampling's wrapper, whose refill runs on the worker instead)
         self.inner = sampler.inner if sampler is not None else trainer._generate_and_score_completions
@@ -150,7 +151,7 @@ class AsyncGRPO:
         return self._queue(step, drawn).result()
 
     def _queue_ahead(self, step: int) -> None:
-        for j, rows in enumerate(self.look.upcoming()[: self.k], start=1):
+        for j, rows in enumerate(self.look.upcoming()[: self.depth], start=1):
             if step + j not in self.queued:
                 self._queue(step + j, [rows[i] for i in range(0, len(rows), self.trainer.num_generations)])
 

@@ -23,7 +23,7 @@ def _cfg(tiny_model, tmp_path, k):
                          "rewards": {"math": VARIES}, "logging": {"report_to": []}})
 
 
-def _train(cfg, tmp_path, engine, steps, **kw):
+def _train(cfg, tmp_path, engine, steps, bound=None, **kw):
     from pipeline.data import load_split
     from pipeline.scoring.reward_factory import build_router
     from pipeline.train.grpo import RLJob, build_trainer, with_modes
@@ -33,6 +33,8 @@ def _train(cfg, tmp_path, engine, steps, **kw):
                 learning_rate=1e-4, max_tokens=12, beta=0.0, save_steps=100, **kw)
     router = build_router(cfg, domains=["math"])
     trainer = build_trainer(cfg, job, router, engine)
+    if bound is not None:  # queue further ahead than the bound allows: those batches must be generated again
+        trainer.posttrain_async.k = bound
     try:
         trainer.train()
     finally:
@@ -56,6 +58,13 @@ def test_async_generates_ahead_within_the_staleness_bound(tiny_model, tmp_path, 
     assert router.claimed == 5 * 8  # TRL took every score the worker computed instead of scoring again
     assert all(r["async/staleness"] <= k and r["async/trainer_wait_s"] >= 0 for r in log)
     assert trainer.state.global_step == 5
+
+
+def test_a_batch_older_than_the_bound_is_generated_again(tiny_model, tmp_path, vllm_engine):
+    trainer, _, ledger, _ = _train(_cfg(tiny_model, tmp_path, 2), tmp_path, vllm_engine, steps=4, bound=1)
+    assert [r["step"] for r in ledger] == [0, 1, 2, 3]
+    assert all(r["staleness"] <= 1 for r in ledger)  # never trained on a batch 2 versions old
+    assert trainer.posttrain_async.totals["regenerated"] >= 1
 
 
 def test_async_with_dynamic_sampling_refills_on_the_worker(tiny_model, tmp_path, vllm_engine):
