@@ -44,6 +44,7 @@ from pathlib import Path
 from typing import Any
 
 from . import lookahead
+from .dynamic_sampling import sample_groups
 from .policy_sync import check_gap
 from .weights import iter_policy_weights
 
@@ -111,7 +112,7 @@ class AsyncGRPO:
             log.warning("async GRPO: step %d's batch is %d versions old (max_staleness %d): generating it again",
                         step, step - batch.version, self.k)
             self.totals["regenerated"] += 1
-            batch = self._queue(step, drawn).result()
+            batch = self._queue(step, drawn, ahead=False).result()
         wait = time.perf_counter() - t
         self._queue_ahead(step)
         self._record(step, batch, wait)
@@ -128,10 +129,8 @@ class AsyncGRPO:
 
     def on_engine(self, fn: Any) -> Any:
         """Run ``fn()`` on the worker, after the batches queued so far, with the current policy loaded."""
-        step = self.trainer.state.global_step
-        self._start(step)
-        weights = self._read_weights(step) if step != self.pushed else None
-        self.pushed = step
+        self._start(self.trainer.state.global_step)
+        weights = self._new_weights()
 
         def job() -> Any:
             if weights is not None:
@@ -148,20 +147,27 @@ class AsyncGRPO:
             return entry[1].result()
         if entry is not None:
             log.warning("async GRPO: step %d's rows are not the ones read ahead; generating them now", step)
-        return self._queue(step, drawn).result()
+        return self._queue(step, drawn, ahead=False).result()
 
     def _queue_ahead(self, step: int) -> None:
         for j, rows in enumerate(self.look.upcoming()[: self.depth], start=1):
             if step + j not in self.queued:
                 self._queue(step + j, [rows[i] for i in range(0, len(rows), self.trainer.num_generations)])
 
-    def _queue(self, step: int, drawn: list[dict[str, Any]]) -> Future:
-        version = self.trainer.state.global_step
-        weights = self._read_weights(version) if version != self.pushed else None
-        self.pushed = version
-        job = self.worker.submit(self._job, step, drawn, weights)
-        self.queued[step] = (_ids(drawn), job)
+    def _queue(self, step: int, drawn: list[dict[str, Any]], ahead: bool = True) -> Future:
+        """Queue step ``step``'s batch on the worker (after the current weights, if the engine lacks them)."""
+        job = self.worker.submit(self._job, step, drawn, self._new_weights())
+        if ahead:
+            self.queued[step] = (_ids(drawn), job)
         return job
+
+    def _new_weights(self) -> Weights | None:
+        """The current policy, if the worker was not handed this version yet."""
+        version = self.trainer.state.global_step
+        if version == self.pushed:
+            return None
+        self.pushed = version
+        return self._read_weights(version)
 
     def _read_weights(self, version: int) -> Weights:
         from ..rollout.probe import probe_ids, sequence_logprobs
@@ -230,16 +236,12 @@ class AsyncGRPO:
         self.engine_version = weights.version
 
     def _generate(self, step: int, drawn: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[Any], dict]:
+        """Generate and prescore the step's groups (dynamic sampling: and refill them)."""
         if self.sampler is not None:
-            groups = self.sampler.refill(drawn, step=step, sync=False)  # generates and prescores
-            return [gr.row for gr in groups], [t for gr in groups for t in gr.tracks], self.sampler.counts
-        g = self.trainer.num_generations
-        tracks = self.rollout.generate_timed([r["prompt"] for r in drawn for _ in range(g)])
-        texts = self.rollout.tok.batch_decode([t.ids for t in tracks], skip_special_tokens=True)
-        self.router.prescore([{**r, "completion": [{"role": "assistant", "content": texts[i * g + j]}],
-                               "completion_tokens": tracks[i * g + j].sampled, "finish_reason": tracks[i * g + j].finish}
-                              for i, r in enumerate(drawn) for j in range(g)])
-        return list(drawn), tracks, {}
+            groups, counts = self.sampler.refill(drawn, step=step, sync=False), self.sampler.counts
+        else:
+            groups, counts = sample_groups(self.rollout, self.router, drawn, self.trainer.num_generations), {}
+        return [gr.row for gr in groups], [t for gr in groups for t in gr.tracks], counts
 
 
 def install(trainer: Any, rollout: Any, router: Any, sampler: Any, max_staleness: int, ledger: Path) -> AsyncGRPO:

@@ -63,6 +63,18 @@ class _Group:
         return str(self.row.get("domain"))
 
 
+def sample_groups(rollout: Any, router: Any, rows: list[dict[str, Any]], g: int) -> list[_Group]:
+    """``g`` completions per row from ``rollout`` (an EngineRollout, at the weights its engine holds), scored by
+    ``router.prescore`` (TRL's reward call then takes those scores)."""
+    tracks = rollout.generate_timed([r["prompt"] for r in rows for _ in range(g)])
+    texts = rollout.tok.batch_decode([t.ids for t in tracks], skip_special_tokens=True)
+    scored = router.prescore([{**r, "completion": [{"role": "assistant", "content": texts[i * g + j]}],
+                               "completion_tokens": tracks[i * g + j].sampled, "finish_reason": tracks[i * g + j].finish}
+                              for i, r in enumerate(rows) for j in range(g)])
+    return [_Group(r, tracks[i * g:(i + 1) * g], [s.reward for s in scored[i * g:(i + 1) * g]])
+            for i, r in enumerate(rows)]
+
+
 class DynamicSampler:
     """The wrapper around ``trainer._generate_and_score_completions`` (see the module docstring)."""
 
@@ -107,17 +119,9 @@ class DynamicSampler:
 
     def sample(self, rows: list[dict[str, Any]], sync: bool = True) -> list[_Group]:
         """Generate and score one group per row with the stage's rollout and reward router."""
-        g = self.trainer.num_generations
         if sync:
             self.rollout.sync(self.trainer)
-        tracks = self.rollout.generate_timed([r["prompt"] for r in rows for _ in range(g)])
-        texts = self.rollout.tok.batch_decode([t.ids for t in tracks], skip_special_tokens=True)
-        scored = self.router.prescore([{**r, "completion": [{"role": "assistant", "content": texts[i * g + j]}],
-                                     "completion_tokens": tracks[i * g + j].sampled,
-                                     "finish_reason": tracks[i * g + j].finish}
-                                    for i, r in enumerate(rows) for j in range(g)])
-        return [_Group(r, tracks[i * g:(i + 1) * g], [s.reward for s in scored[i * g:(i + 1) * g]])
-                for i, r in enumerate(rows)]
+        return sample_groups(self.rollout, self.router, rows, self.trainer.num_generations)
 
     def draw(self, rng: random.Random, n: int, tried: set[str]) -> list[dict[str, Any]]:
         """Up to ``n`` training rows whose prompts were not tried this step (seeded)."""
