@@ -53,9 +53,13 @@ def timing(out: Path, mode: str) -> dict[str, Any]:
     res: dict[str, Any] = {"steps_timed": len(timed), "step_s": round(span / max(len(timed), 1), 2),
                            "generate_s": metrics.get("generate_s"), "sync_s": metrics.get("sync_s")}
     if mode == "async":
-        wait = {k: sum(r.get(f"async/{k}", 0.0) for r in timed) for k in ("trainer_wait_s", "engine_wait_s")}
+        wait = {k: sum(r.get(f"async/{k}", 0.0) for r in timed)
+                for k in ("trainer_wait_s", "engine_wait_s", "read_weights_s", "generate_s", "sync_s")}
         res.update(trainer_wait_share=round(wait["trainer_wait_s"] / span, 3),
                    engine_wait_share=round(wait["engine_wait_s"] / span, 3),
+                   # where the step goes: the trainer reading weights, the engine loading them and generating
+                   trainer_read_weights_share=round(wait["read_weights_s"] / span, 3),
+                   engine_sync_share=round(wait["sync_s"] / span, 3), engine_generate_share=round(wait["generate_s"] / span, 3),
                    max_staleness_seen=metrics["async"]["max_staleness_seen"], regenerated=metrics["async"]["regenerated"])
     else:  # the stage's generation total, pro rata to the timed steps: the trainer waits, the engine works
         gen = ((metrics.get("generate_s") or 0.0) + (metrics.get("sync_s") or 0.0)) * len(timed) / len(steps)
@@ -69,6 +73,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     p.add_argument("--runs", default=str(ROOT / "runs" / "async_bench"))
     p.add_argument("--reps", type=int, default=2000, help="bootstrap resamples")
+    p.add_argument("--summarize-only", action="store_true", help="read the runs already under --runs, run nothing")
     p.add_argument("overrides", nargs="*", help="config overrides (key=value) for every run")
     args = p.parse_args(argv)
     runs = Path(args.runs)
@@ -78,7 +83,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     for seed in args.seeds:
         merged: Scores = {}
         for mode in MODES:
-            rc, out = run(args.config, seed, mode, runs, args.overrides)
+            out = runs / f"{mode}_seed{seed}"
+            rc = 0 if args.summarize_only else run(args.config, seed, mode, runs, args.overrides)[0]
             status[f"{mode}_seed{seed}"] = rc
             if rc != 0:
                 continue

@@ -40,6 +40,9 @@ class EngineHost:
     """The actor body: one engine, built in the actor's process."""
 
     def __init__(self, model_path: str, backend: str, options: dict[str, Any]):
+        from ..run.affinity import restore
+
+        restore()  # before the engine binds its threads to the CPUs it is allowed
         self.engine = build_engine(model_path, backend=backend, **options)
         self.lock = threading.Lock()
         self.inbox: queue.Queue = queue.Queue(maxsize=1)

@@ -137,6 +137,9 @@ def _stage_task(cfg_json: dict[str, Any], run_dir: str, name: str, config_hash: 
                 verbose: bool = False) -> dict[str, Any]:
     from .stage_log import set_verbose
 
+    from .affinity import restore
+
+    restore()
     set_verbose(verbose)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     cfg = PipelineConfig.model_validate(cfg_json)

@@ -36,4 +36,7 @@ def _init(ray, cfg: PipelineConfig) -> None:
         ray.init(address=address, **quiet)
     else:
         log.info("starting an embedded local Ray runtime (set RAY_ADDRESS to use a cluster)", extra=CONSOLE)
+        from .affinity import remember
+
+        remember()  # its processes get the driver's CPUs back (pipeline/run/affinity.py)
         ray.init(_node_ip_address="127.0.0.1", include_dashboard=False, **quiet)

@@ -27,6 +27,10 @@ Entry = Callable[[dict[str, Any]], dict[str, Any]]
 def _loop(config: dict[str, Any]) -> None:
     import ray.train
 
+    from .affinity import restore
+
+    restore()
+
     result = config["entry"](config["spec"])
     if ray.train.get_context().get_world_rank() == 0:
         (Path(config["out_dir"]) / RESULT).write_text(json.dumps(result))

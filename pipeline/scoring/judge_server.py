@@ -109,6 +109,9 @@ class JudgeServer:
     def __init__(self, model_path: str, served_name: str, max_model_len: int = 2048, kv_cache_gb: float = 1.0,
                  num_cpus: float = 1, num_gpus: float = 0, start_timeout_s: float = 600.0,
                  host: str | None = None, python_args: list[str] | None = None):
+        from ..run.affinity import restore
+
+        restore()  # the vLLM server it starts inherits this process's CPUs
         self.model_path, self.served_name = str(model_path), served_name
         self.max_model_len, self.kv_cache_gb = max_model_len, kv_cache_gb
         self.num_cpus, self.num_gpus, self.start_timeout_s = num_cpus, num_gpus, start_timeout_s

@@ -97,6 +97,7 @@ class AsyncGRPO:
         self.pushed: int | None = None  # newest version handed to the worker
         self.engine_version = 0  # worker-side: the version the engine holds
         self.idle_since: float | None = None  # worker-side
+        self.read_s = 0.0  # trainer-side time reading weights since the last step was recorded
         self.totals = {"trainer_wait_s": 0.0, "engine_wait_s": 0.0, "regenerated": 0, "steps": 0, "max_staleness_seen": 0}
 
     # ---- trainer thread -------------------------------------------------------------------------
@@ -167,7 +168,10 @@ class AsyncGRPO:
         if version == self.pushed:
             return None
         self.pushed = version
-        return self._read_weights(version)
+        t = time.perf_counter()
+        weights = self._read_weights(version)
+        self.read_s += time.perf_counter() - t
+        return weights
 
     def _read_weights(self, version: int) -> Weights:
         from ..rollout.probe import probe_ids, sequence_logprobs
@@ -190,8 +194,9 @@ class AsyncGRPO:
         tot["max_staleness_seen"] = max(tot["max_staleness_seen"], staleness)
         metrics = self.trainer._metrics["train"]
         for name, value in {"staleness": staleness, "trainer_wait_s": wait, "engine_wait_s": batch.engine_wait_s,
-                            "generate_s": batch.generate_s, "sync_s": batch.sync_s}.items():
+                            "generate_s": batch.generate_s, "sync_s": batch.sync_s, "read_weights_s": self.read_s}.items():
             metrics[f"async/{name}"].append(float(value))
+        self.read_s = 0.0
         if self.sampler is not None:
             self.sampler.record(batch.counts)
         with self.ledger.open("a") as f:
