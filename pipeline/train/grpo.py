@@ -37,6 +37,9 @@ Sizes and precision: ``per_device_train_batch_size`` x ``gradient_accumulation_s
 weights and AdamW states (pipeline/train/knobs.py); the keep-sampling mask runs in blocks of
 ``grpo.sampling_mask_chunk_tokens`` tokens.
 
+Asynchronous GRPO (``grpo.async``): the engine generates the next ``max_staleness`` steps' batches on a rollout
+worker while the trainer trains (pipeline/train/async_grpo.py), installed over dynamic sampling's wrapper.
+
     job = RLJob(model=..., rows=[...], steps=20, group_size=8, ...)
     result = train_grpo(cfg, job, router)     # -> {"checkpoint": ..., "metrics": {...}}
 """
