@@ -28,13 +28,13 @@ from typing import Any
 from ..config import PipelineConfig
 from ..vocab import STAGE_KINDS
 
-# bench/results/demo.json (2026-12-03T17:47Z, commit acfbffe) and roofline.json (17:49Z, same host and hour);
+# bench/results/demo.json (2026-12-07T13:28:29Z, commit 552052a) and its recorded roofline;
 # tests/unit/pipeline/run/test_estimate.py checks these against those files and configs/demo.yaml.
-REFERENCE_GFLOPS = 331.2
-REFERENCE_SECONDS = {"expert": 365.15, "distill": 128.21, "sft": 35.62, "mixed": 119.47, "eval": 428.32, "report": 2.51}
-REFERENCE_WALL_S = 1091.2
-REFERENCE_WORK = {"expert": 12800, "distill": 12288, "sft": 24576, "mixed": 768, "eval": 92160, "report": 1}
-STARTUP_S = 12.0  # demo wall minus the sum of its stages: Ray start-up and the driver (not scaled)
+REFERENCE_GFLOPS = 222.5
+REFERENCE_SECONDS = {"expert": 295.33, "distill": 142.42, "sft": 117.41, "mixed": 64.6, "eval": 222.95, "report": 1.73}
+REFERENCE_WALL_S = 859.3
+REFERENCE_WORK = {"expert": 11520, "distill": 12288, "sft": 73728, "mixed": 768, "eval": 92160, "report": 1}
+STARTUP_S = 14.9  # demo wall minus the sum of its stages: Ray start-up and the driver (not scaled)
 PROBE_SHAPE = 2048
 PROBE_BUDGET_S = 0.3
 
