@@ -55,7 +55,6 @@ log = logging.getLogger(__name__)
 class Batch:
     """One step's completions, generated on the worker."""
 
-    step: int
     drawn: list[dict[str, Any]]  # the rows TRL's dataloader drew, one per group
     rows: list[dict[str, Any]]  # the rows trained (dynamic sampling may replace groups), one per group
     tracks: list[Any]  # completions, group after group
@@ -229,7 +228,7 @@ class AsyncGRPO:
             self.rollout.timings["sync_s"] += sync_s
             t = time.perf_counter()
             rows, tracks, counts = self._generate(step, drawn)
-            return Batch(step, drawn, rows, tracks, self.engine_version, idle, sync_s, time.perf_counter() - t, counts)
+            return Batch(drawn, rows, tracks, self.engine_version, idle, sync_s, time.perf_counter() - t, counts)
         finally:
             self.idle_since = time.perf_counter()
 
