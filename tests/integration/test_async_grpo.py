@@ -16,6 +16,15 @@ from pipeline.config import DynamicSamplingConfig, parse_config
 VARIES = [{"name": "length_penalty", "weight": 1.0, "params": {"max_len": 400, "buffer": 399, "unit": "chars"}}]
 
 
+@pytest.fixture
+def engine(vllm_engine, tiny_model):
+    """The session's shared engine, given the starting weights back afterwards (training pushed its own)."""
+    from safetensors.torch import load_file
+
+    yield vllm_engine
+    vllm_engine.sync_weights(load_file(str(next(tiny_model.glob("*.safetensors")))))
+
+
 def _cfg(tiny_model, tmp_path, k):
     return parse_config({"model": str(tiny_model), "seed": 0, "output_dir": str(tmp_path), "domains": ["math"],
                          "rollout": {"backend": "vllm", "max_tokens": 12, "max_model_len": 512},
@@ -45,8 +54,8 @@ def _train(cfg, tmp_path, engine, steps, bound=None, **kw):
 
 
 @pytest.mark.parametrize("k", [1, 2])
-def test_async_generates_ahead_within_the_staleness_bound(tiny_model, tmp_path, vllm_engine, k):
-    trainer, router, ledger, log = _train(_cfg(tiny_model, tmp_path, k), tmp_path, vllm_engine, steps=5)
+def test_async_generates_ahead_within_the_staleness_bound(tiny_model, tmp_path, engine, k):
+    trainer, router, ledger, log = _train(_cfg(tiny_model, tmp_path, k), tmp_path, engine, steps=5)
     assert [r["step"] for r in ledger] == [0, 1, 2, 3, 4]  # each step's batch trained once, in order
     staleness = [r["staleness"] for r in ledger]
     # the first step is generated on demand; from then on each batch was generated k updates back
@@ -60,16 +69,16 @@ def test_async_generates_ahead_within_the_staleness_bound(tiny_model, tmp_path, 
     assert trainer.state.global_step == 5
 
 
-def test_a_batch_older_than_the_bound_is_generated_again(tiny_model, tmp_path, vllm_engine):
-    trainer, _, ledger, _ = _train(_cfg(tiny_model, tmp_path, 2), tmp_path, vllm_engine, steps=4, bound=1)
+def test_a_batch_older_than_the_bound_is_generated_again(tiny_model, tmp_path, engine):
+    trainer, _, ledger, _ = _train(_cfg(tiny_model, tmp_path, 2), tmp_path, engine, steps=4, bound=1)
     assert [r["step"] for r in ledger] == [0, 1, 2, 3]
     assert all(r["staleness"] <= 1 for r in ledger)  # never trained on a batch 2 versions old
     assert trainer.posttrain_async.totals["regenerated"] >= 1
 
 
-def test_async_with_dynamic_sampling_refills_on_the_worker(tiny_model, tmp_path, vllm_engine):
+def test_async_with_dynamic_sampling_refills_on_the_worker(tiny_model, tmp_path, engine):
     cfg = _cfg(tiny_model, tmp_path, 1)
-    trainer, router, ledger, log = _train(cfg, tmp_path, vllm_engine, steps=3,
+    trainer, router, ledger, log = _train(cfg, tmp_path, engine, steps=3,
                                           dynamic_sampling=DynamicSamplingConfig(max_extra_batches=2))
     assert [r["staleness"] for r in ledger] == [0, 1, 1]
     assert all("dynamic_sampling/filtered" in r for r in log)  # the worker's counts, logged on the trainer's thread
