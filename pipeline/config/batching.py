@@ -120,7 +120,7 @@ def check_training(cfg: PipelineConfig) -> None:
     check_batch("mixed", m.group_size, m.prompts_per_step, m.gradient_accumulation_steps)
     if "mixed" in cfg.stages:
         rl_micro_batches(m.group_size, m.prompts_per_step,
-                         rl_sequence_tokens(list(m.domains) or list(cfg.domains), m.max_tokens or cfg.rollout.max_tokens),
+                         rl_sequence_tokens(list(m.domains) or list(cfg.domains), max(m.budgets(cfg.rollout.max_tokens).values())),
                          cfg.training.max_tokens_per_micro_batch, m.gradient_accumulation_steps)
     s = cfg.sft
     if "sft" in cfg.stages:

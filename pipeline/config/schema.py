@@ -372,7 +372,9 @@ class MixedConfig(Section):
     learning_rate: float = Field(1e-5, gt=0)
     """Learning rate."""
     max_tokens: int | None = Field(None, gt=0)
-    """Max new tokens; None = rollout.max_tokens."""
+    """Max new tokens; None = rollout.max_tokens. With mode both, the non-thinking rows' budget."""
+    thinking_max_tokens: int | None = Field(None, gt=0)
+    """Max new tokens for thinking-mode rows (mode thinking or both); None = 2 x max_tokens, as the experts."""
     kl_beta: dict[str, float] = Field(default_factory=dict)
     """Per-domain KL weight override (0 allowed; missing domains use their expert spec's kl_beta). Each row carries
     its domain's weight (the kl_weight column) and the loss weights that row's KL term by it (v32_loss.py)."""
@@ -391,6 +393,12 @@ class MixedConfig(Section):
     checkpoint, else the run's `model`."""
     resume_from: str | None = None
     """A trainer checkpoint folder (…/trainer/checkpoint-N) to resume from when the stage has none of its own."""
+
+    def budgets(self, default_max_tokens: int) -> dict[str, int]:
+        """Max new tokens per mode the stage trains in (``default_max_tokens``: rollout.max_tokens)."""
+        plain = self.max_tokens or default_max_tokens
+        modes = ("non_thinking", "thinking") if self.mode == "both" else (self.mode,)
+        return {m: (self.thinking_max_tokens or 2 * plain) if m == "thinking" else plain for m in modes}
 
 
 class Resources(Section):
@@ -413,6 +421,9 @@ class EvalConfig(Section):
     """Modes to evaluate."""
     temperature: float = Field(0.7, ge=0)
     """Sampling temperature for eval."""
+    thinking_max_tokens: int | None = Field(None, gt=0)
+    """Max new tokens for thinking-mode answers (the <think> block plus the answer); None = rollout.max_tokens,
+    the same as non-thinking answers. A thinking answer cut off inside its block does not follow the mode."""
 
     @model_validator(mode="after")
     def _k_le_samples(self) -> "EvalConfig":

@@ -48,7 +48,7 @@ def mixed_batch(cfg: PipelineConfig) -> RLBatch:
     return RLBatch(path="mixed", kind="mixed", completions=m.group_size * m.prompts_per_step,
                    accumulation=m.gradient_accumulation_steps,
                    prompt_len=max(get_expert(d).max_prompt_len for d in domains),
-                   completion_len=m.max_tokens or cfg.rollout.max_tokens, lora=m.lora, workers=m.num_workers,
+                   completion_len=max(m.budgets(cfg.rollout.max_tokens).values()), lora=m.lora, workers=m.num_workers,
                    ref_model=max(kl, default=0.0) > 0, judge=_uses_judge(cfg, domains))
 
 

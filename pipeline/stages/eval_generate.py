@@ -11,7 +11,8 @@ reset) when its folder matches the loaded one in everything but the weights: the
 config.json (ignoring bookkeeping keys), generation_config.json and tokenizer files. Otherwise
 (another architecture or tokenizer, or weights not in safetensors) the engine is rebuilt.
 ``sample_all`` renders every (row, mode) prompt itself and sends them to the engine in one
-``generate_ids`` call, so vLLM schedules all domains and modes of a model as one batch.
+``generate_ids`` call, so vLLM schedules all domains and modes of a model as one batch (two calls, one
+per budget, when ``eval.thinking_max_tokens`` gives thinking answers a longer one).
 """
 from __future__ import annotations
 
@@ -115,10 +116,19 @@ def render_prompts(engine: Any, rows_by_domain: dict[str, list[dict[str, Any]]],
 
 
 def sample_all(engine: Any, rows_by_domain: dict[str, list[dict[str, Any]]], modes: list[str],
-               sampling: Any) -> list[dict[str, Any]]:
-    """``sampling.n`` completion rows per (row, mode), all generated in one engine call."""
+               sampling: Any, thinking_max_tokens: int | None = None) -> list[dict[str, Any]]:
+    """``sampling.n`` completion rows per (row, mode): one engine call, or one per mode when thinking
+    answers get their own ``thinking_max_tokens`` (``eval.thinking_max_tokens``: the block plus the answer)."""
+    from dataclasses import replace
+
     prompts = render_prompts(engine, rows_by_domain, modes)
-    outs = engine.generate_ids([ids for _, _, ids, _ in prompts], sampling)
+    budget = {m: (thinking_max_tokens if m == "thinking" and thinking_max_tokens else sampling.max_tokens) for m in modes}
+    outs: list[Any] = [None] * len(prompts)
+    for max_tokens in dict.fromkeys(budget.values()):
+        idx = [i for i, p in enumerate(prompts) if budget[p[1]] == max_tokens]
+        got = engine.generate_ids([prompts[i][2] for i in idx], replace(sampling, max_tokens=max_tokens))
+        for i, samples in zip(idx, got):
+            outs[i] = samples
     rows = []
     for (row, mode, _, prefill), samples in zip(prompts, outs):
         for k, s in enumerate(samples):

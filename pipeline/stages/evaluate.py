@@ -155,7 +155,8 @@ def generate_and_score(cfg: PipelineConfig, models: dict[str, str], rows: Rows) 
     t0 = time.perf_counter()
     with ModelSwapper(cfg) as swapper, progress_bar(len(models), "eval: generate") as advance:
         for label, model in models.items():
-            generated[label] = sample_all(swapper.load(model), rows, list(cfg.eval.modes), sampling)
+            generated[label] = sample_all(swapper.load(model), rows, list(cfg.eval.modes), sampling,
+                                          cfg.eval.thinking_max_tokens)
             advance(1)
     t1 = time.perf_counter()
     router = build_router(cfg, engine=None)  # engine=None: the judge loads judge.model itself, never a model under eval

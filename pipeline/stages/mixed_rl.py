@@ -89,13 +89,15 @@ def mixed_job(cfg: PipelineConfig, run_dir: Path, name: str) -> tuple[Any, Any, 
     model = start_model(cfg, run_dir)
     router = build_router(cfg, domains=domains)  # the judge gets its own engine: the policy's weights change
     out = stage_dir(run_dir, name)
+    budgets = m.budgets(r.max_tokens)
     max_len = m.max_tokens or r.max_tokens
     guard = ForgettingGuard(router, {d: load_split(cfg, d, "eval", m.eval_size) for d in domains}, m.eval_every,
                             out / "forgetting.jsonl", max_len, mode="thinking" if m.mode == "thinking" else "non_thinking")
     kl_by_domain = {d: float(m.kl_beta.get(d, get_expert(d).kl_beta)) for d in domains}
     beta = max(kl_by_domain.values())
     job = RLJob(model=model, rows=with_modes(rows, m.mode, cfg.seed), out_dir=out, steps=m.steps, group_size=m.group_size,
-                prompts_per_step=m.prompts_per_step, learning_rate=m.learning_rate, max_tokens=max_len,
+                prompts_per_step=m.prompts_per_step, learning_rate=m.learning_rate,
+                max_tokens=max(budgets.values()), max_tokens_by_mode=budgets,
                 beta=beta, lora=m.lora, tools={d: expert_tools(cfg, d) for d in domains},
                 save_steps=max(1, m.steps // 2), callbacks=[guard], resume_from=m.resume_from, kl_by_domain=kl_by_domain,
                 gradient_accumulation_steps=m.gradient_accumulation_steps, dynamic_sampling=m.dynamic_sampling)
