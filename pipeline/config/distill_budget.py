@@ -26,9 +26,9 @@ class DistillBudget(Section):
     """Prompts one domain/mode group may draw over all rounds (the cap on extra sampling); None = 4 x
     distill.prompts_per_domain. Fresh training prompts come first, then prompts that kept nothing."""
     close_think: int = Field(0, ge=0)
-    """Budget forcing: a thinking sample that stopped inside its unclosed <think> block gets </think> appended
-    and an answer of at most this many new tokens (pipeline/distill/close_think.py), then the usual filters;
-    0 = off (such a sample is rejected as malformed_thinking)."""
+    """Budget forcing: a thinking sample that ended (stopped or ran out of tokens) inside its unclosed <think> block
+    gets </think> appended and an answer of at most this many new tokens (pipeline/distill/close_think.py), then the usual filters;
+    0 = off (such a sample is rejected as malformed_thinking or truncated)."""
     thinking_max_tokens: int | None = Field(None, gt=0)
     """Max new tokens for thinking-mode samples (the <think> block plus the answer); None = distill.max_tokens
     (or rollout.max_tokens), the same as non-thinking samples."""

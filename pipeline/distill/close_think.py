@@ -1,14 +1,15 @@
 """Budget forcing for thinking samples (``distill.budget.close_think``): a thinking sample that ended
-(EOS) inside its unclosed ``<think>`` block gets ``\\n</think>\\n`` appended and its answer sampled after
-it, from the same engine, within ``close_think`` new tokens; the result then meets the same filters
-as any sample (format, correctness, language, duplicates).
+inside its unclosed ``<think>`` block, by EOS or by running out of tokens, gets ``\\n</think>\\n``
+appended and its answer sampled after it, from the same engine, within ``close_think`` new tokens; the
+result then meets the same filters as any sample (format, correctness, language, duplicates).
 
 Why: a small model asked to think often writes its whole answer inside ``<think>`` and stops there
 (bench/results/thinking_budget.json: 28 of 32 math samples of the base SmolLM2, 25 of 32 after 12
-GRPO steps in both modes, bench/results/think_expert.json), so no thinking row survives rejection
-sampling and SFT never sees the format. Departure: s1 (Muennighoff et al., 2025, "budget forcing")
-appends the end-of-thinking delimiter when a thinking budget runs out; here it is appended when the
-model stops without it. V3.2's specialists close their blocks themselves; this is off by default.
+GRPO steps in both modes, bench/results/think_expert.json), or runs out of tokens there (34 of 48 code
+samples at 160 tokens in the demo of 2026-12-07), so no thinking row survives rejection sampling and SFT
+never sees the format. As s1 (Muennighoff et al., 2025, "budget forcing") the end-of-thinking delimiter
+is appended when the thinking budget runs out; here also when the model stops without it. V3.2's
+specialists close their blocks themselves; this is off by default.
 """
 from __future__ import annotations
 
@@ -20,16 +21,16 @@ from ..rollout.templates import THINK_CLOSE, THINK_OPEN
 CLOSE = "\n" + THINK_CLOSE + "\n"
 
 
-def needs_close(text: str, finish: str) -> bool:
-    """A sample that stopped (not truncated) inside an unclosed ``<think>`` block."""
-    return finish != "length" and THINK_OPEN in text and THINK_CLOSE not in text
+def needs_close(text: str) -> bool:
+    """A sample that ended (stopped or truncated) inside an unclosed ``<think>`` block."""
+    return THINK_OPEN in text and THINK_CLOSE not in text
 
 
 def close_unfinished(rollout: Any, tracks: list[Any], texts: list[str], answer_tokens: int) -> dict[int, tuple[str, int, str]]:
-    """``{track index: (new completion text, sampled tokens, finish reason)}`` for the tracks that stopped
+    """``{track index: (new completion text, sampled tokens, finish reason)}`` for the tracks that ended
     inside their ``<think>``: their ids (EOS dropped) + ``CLOSE`` + an answer of at most ``answer_tokens``."""
     tok = rollout.tok
-    idx = [i for i, (tr, text) in enumerate(zip(tracks, texts)) if needs_close(text, tr.finish)]
+    idx = [i for i, text in enumerate(texts) if needs_close(text)]
     if not idx:
         return {}
     eos = tok.eos_token_id

@@ -114,7 +114,7 @@ def shard_seed(seed: int, shard_id: str) -> int:
 def sample_shard(rollout: Any, shard: Shard, tools: list[Any], n: int, close_think: int = 0) -> list[dict[str, Any]]:
     """``n`` completions per prompt row (tool calls run in the loop for agentic domains). Each
     output row carries the chat ``messages`` it would be trained on. ``close_think`` > 0: thinking
-    samples that stopped inside an unclosed ``<think>`` get it closed and an answer of at most that
+    samples that ended inside an unclosed ``<think>`` get it closed and an answer of at most that
     many tokens (pipeline/distill/close_think.py; the row's ``think_closed`` is then True)."""
     from ..train.grpo import rl_prompt
     from .close_think import close_unfinished

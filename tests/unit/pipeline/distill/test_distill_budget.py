@@ -180,23 +180,25 @@ def test_a_thinking_answer_stopped_inside_its_block_is_rejected_as_malformed():
 
 
 def test_close_think_appends_the_delimiter_and_samples_an_answer(vllm_engine):
-    """Budget forcing on a real engine: a thinking sample that stopped inside <think> is closed and answered."""
+    """Budget forcing on a real engine: a thinking sample that stopped or ran out of tokens inside <think> is
+    closed and answered; a closed one is left alone."""
     from pipeline.distill.close_think import CLOSE, close_unfinished, needs_close
     from pipeline.rollout import SamplingConfig
     from pipeline.train.rl_rollout import EngineRollout, _Track
 
-    assert needs_close("<think>\n4", "stop") and not needs_close("<think>\n4", "length")
-    assert not needs_close("<think>a</think> 4", "stop") and not needs_close("4", "stop")
+    assert needs_close("<think>\n4") and not needs_close("<think>a</think> 4") and not needs_close("4")
     rollout = EngineRollout(vllm_engine, SamplingConfig(max_tokens=8, temperature=1.0, seed=0))
     tok = vllm_engine.tokenizer
     pids = tok("<|im_start|>user\nWhat is 2 + 3?<|im_end|>\n<|im_start|>assistant\n", add_special_tokens=False)["input_ids"]
-    stopped, done = _Track(pids), _Track(pids)
+    stopped, done, truncated = _Track(pids), _Track(pids), _Track(pids)
     stopped.add(tok("<think>\n", add_special_tokens=False)["input_ids"], None, sampled=False)
     stopped.add(tok("2 plus 3 is 5", add_special_tokens=False)["input_ids"] + [tok.eos_token_id], None, sampled=True)
     done.add(tok("<think>\nx</think> 5", add_special_tokens=False)["input_ids"], None, sampled=True)
-    texts = [tok.decode(t.ids, skip_special_tokens=True) for t in (stopped, done)]
-    out = close_unfinished(rollout, [stopped, done], texts, answer_tokens=6)
-    assert set(out) == {0}  # the closed one is left alone
+    truncated.add(tok("<think>\n2 plus 3", add_special_tokens=False)["input_ids"], None, sampled=True)
+    texts = [tok.decode(t.ids, skip_special_tokens=True) for t in (stopped, done, truncated)]
+    out = close_unfinished(rollout, [stopped, done, truncated], texts, answer_tokens=6)
+    assert set(out) == {0, 2}  # the closed one is left alone
     text, tokens, finish = out[0]
     assert text.startswith("<think>\n2 plus 3 is 5" + CLOSE)
     assert stopped.sampled < tokens <= stopped.sampled + 6 and finish in ("stop", "length")
+    assert out[2][0].startswith("<think>\n2 plus 3" + CLOSE) and truncated.sampled < out[2][1]
