@@ -105,3 +105,14 @@ def test_missing_config_file_is_clear(tmp_path):
     r = subprocess.run([sys.executable, "-m", "pipeline.cli", "validate", str(tmp_path / "x.yaml")],
                        capture_output=True, text=True)
     assert r.returncode == 2 and "not found" in r.stderr
+
+
+def test_mixed_thinking_rows_get_their_own_budget():
+    """mixed.thinking_max_tokens, as the experts': None = 2 x max_tokens (else rollout.max_tokens)."""
+    from pipeline.config import PipelineConfig
+
+    m = PipelineConfig.model_validate({"mixed": {"mode": "both", "max_tokens": 48}}).mixed
+    assert m.budgets(96) == {"non_thinking": 48, "thinking": 96}
+    m = PipelineConfig.model_validate({"mixed": {"mode": "thinking", "thinking_max_tokens": 80}}).mixed
+    assert m.budgets(40) == {"thinking": 80}
+    assert PipelineConfig.model_validate({}).mixed.budgets(40) == {"non_thinking": 40}
