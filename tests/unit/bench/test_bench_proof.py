@@ -58,6 +58,9 @@ def test_goals_met_and_missed():
     missed = goals(summarize({0: _seed(0.1, 0.3, 0.12, 0.05)}, reps=300)["domains"])
     assert not missed["sft_recovers_half"]["math"]["met"] and missed["mixed_keeps_95pct_of_sft"] == {"math": False}
 
+    no_gain = goals(summarize({0: _seed(0.1, 0.1, 0.5, 0.5)}, reps=300)["domains"])
+    assert no_gain["expert_beats_base"] == {"math": False} and no_gain["sft_recovers_half"] == {}  # no gain to keep
+
 
 def test_each_eval_mode_is_its_own_domain_key_scored_against_the_expert():
     rows = _rows("base", "math", [[0], [0]], mode="thinking") + _rows("expert:math", "math", [[1], [1]], mode="thinking")
