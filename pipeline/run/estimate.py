@@ -28,13 +28,13 @@ from typing import Any
 from ..config import PipelineConfig
 from ..vocab import STAGE_KINDS
 
-# bench/results/demo.json (2026-12-07T13:28:29Z, commit 552052a) and its recorded roofline;
+# bench/results/demo.json (2026-12-07T16:23:51Z, commit 4d8a429) and its recorded roofline;
 # tests/unit/pipeline/run/test_estimate.py checks these against those files and configs/demo.yaml.
-REFERENCE_GFLOPS = 222.5
-REFERENCE_SECONDS = {"expert": 295.33, "distill": 142.42, "sft": 117.41, "mixed": 64.6, "eval": 222.95, "report": 1.73}
-REFERENCE_WALL_S = 859.3
+REFERENCE_GFLOPS = 217.6
+REFERENCE_SECONDS = {"expert": 285.17, "distill": 130.02, "sft": 220.82, "mixed": 75.0, "eval": 244.73, "report": 1.69}
+REFERENCE_WALL_S = 970.9
 REFERENCE_WORK = {"expert": 11520, "distill": 12288, "sft": 73728, "mixed": 768, "eval": 92160, "report": 1}
-STARTUP_S = 14.9  # demo wall minus the sum of its stages: Ray start-up and the driver (not scaled)
+STARTUP_S = 13.5  # demo wall minus the sum of its stages: Ray start-up and the driver (not scaled)
 PROBE_SHAPE = 2048
 PROBE_BUDGET_S = 0.3
 
