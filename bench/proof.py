@@ -66,6 +66,11 @@ def prompt_scores(samples: list[dict[str, Any]]) -> Scores:
     return out
 
 
+def _expert(key: str) -> str:
+    """The expert of a domain key: ``math@thinking`` -> ``expert:math``."""
+    return f"expert:{key.split('@')[0]}"
+
+
 def _per_prompt(per_seed: dict[int, Scores], model: str, domain: str) -> dict[str, tuple[float, float]]:
     """``{"<seed>:<prompt id>": (share correct, 1)}``: every (seed, prompt) is one resampling unit."""
     return {f"{seed}:{rid}": (v, 1.0) for seed, s in sorted(per_seed.items())
@@ -111,7 +116,7 @@ def summarize(per_seed: dict[int, Scores], reps: int = 2000) -> dict[str, Any]:
     domains = sorted({d for s in per_seed.values() for m in s.values() for d in m})
     table: dict[str, Any] = {}
     for d in domains:
-        expert = f"expert:{d.split('@')[0]}" if f"expert:{d.split('@')[0]}" in models else None
+        expert = _expert(d) if _expert(d) in models else None
         pairs = [(expert, "base"), ("sft", "base"), ("mixed", "base"), ("mixed", "sft"), ("sft", expert)]
         table[d] = {"scores": {m: score(per_seed, m, d, reps) for m in models},
                     "paired": {f"{a} - {b}": paired(per_seed, a, b, d, reps)
@@ -134,7 +139,7 @@ def goals(table: dict[str, Any]) -> dict[str, Any]:
     for d, t in table.items():
         s, p = t["scores"], t["paired"]
         mean = {m: c["mean"] for m, c in s.items() if c["mean"] is not None}
-        expert = f"expert:{d.split('@')[0]}"
+        expert = _expert(d)
         if f"{expert} - base" in p and p[f"{expert} - base"]["mean"] is not None:
             gain = p[f"{expert} - base"]["mean"]
             out["expert_beats_base"][d] = p[f"{expert} - base"]["ci_above_0"]

@@ -19,6 +19,14 @@ ModeChoice = Literal["thinking", "non_thinking", "both"]
 """A stage's mode setting: one mode, or both (each prompt once per mode)."""
 
 
+def mode_budgets(mode: str, max_tokens: int, thinking_max_tokens: int | None = None) -> dict[str, int]:
+    """Max new tokens per mode a stage with this ``mode`` setting samples: ``max_tokens`` for non-thinking
+    rows, ``thinking_max_tokens`` (None = 2 x ``max_tokens``: room for the block before the answer) for
+    thinking rows."""
+    modes = MODES if mode == "both" else (mode,)
+    return {m: int(thinking_max_tokens or 2 * max_tokens) if m == "thinking" else int(max_tokens) for m in modes}
+
+
 def stage_names_help() -> str:
     """``expert:<domain>, distill, sft, mixed, eval or report`` for messages."""
     rest = [k for k in STAGE_KINDS if k != "expert"]

@@ -13,7 +13,7 @@ from typing import Any, Literal
 from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from ..errors import ConfigError
-from ..vocab import MODES, STAGE_KINDS, Mode, ModeChoice, StageKind
+from ..vocab import MODES, STAGE_KINDS, Mode, ModeChoice, StageKind, mode_budgets
 from .async_grpo import AsyncGRPOConfig
 from .keep_routing import KeepRoutingConfig
 from .section import RENAMED, Section  # noqa: F401 (re-exported)
@@ -396,9 +396,7 @@ class MixedConfig(Section):
 
     def budgets(self, default_max_tokens: int) -> dict[str, int]:
         """Max new tokens per mode the stage trains in (``default_max_tokens``: rollout.max_tokens)."""
-        plain = self.max_tokens or default_max_tokens
-        modes = ("non_thinking", "thinking") if self.mode == "both" else (self.mode,)
-        return {m: (self.thinking_max_tokens or 2 * plain) if m == "thinking" else plain for m in modes}
+        return mode_budgets(self.mode, self.max_tokens or default_max_tokens, self.thinking_max_tokens)
 
 
 class Resources(Section):

@@ -87,12 +87,9 @@ THINK_FORMAT_WEIGHT = 0.5
 def mode_budgets(settings: dict[str, Any]) -> dict[str, int]:
     """Max new tokens per mode the expert trains in: ``max_tokens`` for non-thinking rows,
     ``thinking_max_tokens`` (None = 2 x ``max_tokens``) for thinking rows."""
-    from ..vocab import MODES
+    from ..vocab import mode_budgets as budgets
 
-    plain = int(settings["max_tokens"])
-    think = int(settings.get("thinking_max_tokens") or 2 * plain)
-    modes = MODES if settings["mode"] == "both" else (settings["mode"],)
-    return {m: think if m == "thinking" else plain for m in modes}
+    return budgets(settings["mode"], settings["max_tokens"], settings.get("thinking_max_tokens"))
 
 
 def with_think_format(cfg: PipelineConfig, domain: str, mode: str) -> PipelineConfig:
